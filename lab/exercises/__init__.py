@@ -1,0 +1,5 @@
+"""Checks students call from the notebooks, one module per part (``check_<exercise>(answer)``).
+
+Convention: ``check_<name>(answer)`` takes the student's object named ``<name>`` in the notebook (a function
+or a value) and the reference is ``lab.solutions.<part>.<name>``.
+"""

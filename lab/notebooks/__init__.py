@@ -1,0 +1,134 @@
+"""Course notebooks: jupytext "percent" sources, turned into student (stubs) or solved ``.ipynb`` files.
+
+Each ``NN_name.py`` in this folder is one notebook (see README.md for why they are stored as text). Code cells
+may hold solution regions::
+
+    # BEGIN SOLUTION
+    # STUB: resultat = ...  # À vous : sélectionnez une colonne sur deux
+    resultat = x[:, ::2]
+    # END SOLUTION
+
+* student version: the region becomes its STUB lines (text after ``# STUB: ``, at the BEGIN marker's
+  indentation), or ``raise NotImplementedError("Exercice à compléter")`` when it has no STUB line;
+* solution version: the markers and STUB lines are dropped, the solution code stays.
+
+The source file itself is the solved notebook as plain Python (markers are comments), so
+``python lab/notebooks/01_tenseurs.py`` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent
+_SOURCE_NAME = re.compile(r"^\d\d_\w+\.py$")
+_BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION[ \t]*$")
+_END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
+_STUB = re.compile(r"^[ \t]*# STUB:(?: (?P<text>.*))?$")
+DEFAULT_STUB = 'raise NotImplementedError("Exercice à compléter")'
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+class MarkerError(ValueError):
+    """A solution region is malformed (nested, unterminated, stray marker)."""
+
+
+def transform(text: str, *, solution: bool) -> str:
+    """Return the student (``solution=False``) or solved (``solution=True``) version of a source text."""
+    out: list[str] = []
+    region_indent: str | None = None  # indentation of the open region's BEGIN marker, None outside
+    region_start = 0
+    stubs: list[str] = []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        body = line.rstrip("\r\n")
+        newline = line[len(body):] or "\n"
+        begin = _BEGIN.match(body)
+        if begin:
+            if region_indent is not None:
+                raise MarkerError(f"ligne {number}: BEGIN SOLUTION imbriqué (région ouverte ligne {region_start})")
+            region_indent, region_start, stubs = begin.group("indent"), number, []
+            continue
+        if _END.match(body):
+            if region_indent is None:
+                raise MarkerError(f"ligne {number}: END SOLUTION sans BEGIN SOLUTION")
+            if not solution:
+                lines = stubs or [DEFAULT_STUB]
+                out.extend(f"{region_indent}{stub}".rstrip() + newline for stub in lines)
+            region_indent = None
+            continue
+        stub = _STUB.match(body)
+        if stub:
+            if region_indent is None:
+                raise MarkerError(f"ligne {number}: ligne STUB hors d'une région BEGIN/END SOLUTION")
+            stubs.append(stub.group("text") or "")
+            continue
+        if region_indent is None or solution:
+            out.append(line)
+    if region_indent is not None:
+        raise MarkerError(f"ligne {region_start}: BEGIN SOLUTION sans END SOLUTION")
+    return "".join(out)
+
+
+def sources() -> list[Path]:
+    """The notebook sources of this folder, in course order."""
+    return sorted(p for p in NOTEBOOK_DIR.iterdir() if _SOURCE_NAME.match(p.name))
+
+
+def to_notebook(text: str):
+    """Parse a percent-format text into an output-free ``nbformat`` notebook ready for JupyterLab."""
+    import jupytext  # imported here: only the notebook commands need it
+
+    notebook = jupytext.reads(text, fmt="py:percent")
+    notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with a text file
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    notebook.metadata["language_info"] = {"name": "python"}
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return notebook
+
+
+def build(source: Path, *, solution: bool):
+    """The student or solved notebook of one source file."""
+    return to_notebook(transform(source.read_text(encoding="utf-8"), solution=solution))
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    """Write via a temporary file and rename, so an interrupted start never leaves half a notebook."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions of a new file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_notebooks(dest: Path, *, solution: bool, force: bool = False) -> list[tuple[Path, str]]:
+    """Write every notebook into ``dest``; existing files are kept unless ``force``.
+
+    Returns ``(path, status)`` pairs with status ``"écrit"``, ``"remplacé"`` or ``"conservé"``.
+    """
+    import nbformat
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    results = []
+    for source in sources():
+        target = dest / f"{source.stem}.ipynb"
+        existed = target.exists()
+        if existed and not force:
+            results.append((target, "conservé"))
+            continue
+        _write_atomic(target, nbformat.writes(build(source, solution=solution)))
+        results.append((target, "remplacé" if existed else "écrit"))
+    return results
