@@ -27,6 +27,8 @@ import hashlib
 import os
 import socket
 import sys
+import urllib.error
+import urllib.parse
 import warnings
 from pathlib import Path
 
@@ -153,10 +155,34 @@ def seed_cache_from_csv(csv_path: str | os.PathLike, data_home: str | os.PathLik
     return target
 
 
+def _download_host() -> str | None:
+    """Host name of the URL scikit-learn downloads from (None if it cannot be read)."""
+    try:
+        from sklearn.datasets._california_housing import ARCHIVE
+    except ImportError:
+        return None
+    return urllib.parse.urlsplit(ARCHIVE.url).hostname
+
+
+def _host_resolves(host: str | None) -> bool:
+    """False when DNS cannot resolve the download host: we are offline, no point retrying."""
+    if host is None:
+        return True  # unknown: let scikit-learn try
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return False
+    return True
+
+
 def _download(data_home):
     """scikit-learn's real download, bounded in time, with its retry warnings kept quiet."""
     from sklearn.datasets import fetch_california_housing
 
+    host = _download_host()
+    if not _host_resolves(host):
+        # Offline: fail at once instead of letting scikit-learn retry (and sleep) three times.
+        raise urllib.error.URLError(f"le nom d'hôte {host} ne se résout pas (pas de réseau ?)")
     previous = socket.getdefaulttimeout()
     if previous is None:
         socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
