@@ -1,0 +1,202 @@
+"""Checks, part 00 (environnement): the course's rules as checks a student can run.
+
+Rule 1: not the newest Python. Rule 2: work in an environment. Saving an environment: ``pip freeze``.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from lab.checks import CheckFailed, call, ok, require
+from lab.solutions import environnement as ref
+from lab.solutions.environnement import AGE_MINIMUM_JOURS, DATES_DE_SORTIE
+
+__all__ = [
+    "DATES_DE_SORTIE", "AGE_MINIMUM_JOURS", "diagnostic",
+    "check_version_python", "check_respecte_regle_1", "check_type_environnement",
+    "check_lire_freeze", "check_differences",
+]
+
+
+def _rng() -> random.Random:
+    return random.Random(secrets.randbits(64))
+
+
+def diagnostic() -> None:
+    """Print this machine's answers to rules 1 and 2 (computed with the reference solutions)."""
+    version = ref.version_python()
+    sortie = DATES_DE_SORTIE.get(version)
+    print(f"Python {sys.version.split()[0]} ({sys.executable})")
+    if sortie is None:
+        print("Date de sortie inconnue de ce cours : vérifiez sur python.org.")
+    else:
+        age = (date.today() - sortie).days
+        verdict = "respectée" if ref.respecte_regle_1(sortie, date.today()) else "NON respectée (version trop récente)"
+        print(f"Python {version[0]}.{version[1]} est sorti le {sortie} (il y a {age} jours) : règle 1 {verdict}.")
+    kind = ref.type_environnement(sys.prefix, sys.base_prefix)
+    print({"venv": f"Environnement virtuel (venv) : {sys.prefix} — règle 2 respectée.",
+           "conda": f"Environnement conda : {sys.prefix} — règle 2 respectée.",
+           "aucun": f"Aucun environnement ({sys.prefix}) : installez vos paquets dans un environnement "
+                    "(règle 2), sauf sur une machine jetable comme Colab (règle 3)."}[kind])
+
+
+def check_version_python(version_python) -> None:
+    got = call(version_python, name="version_python")
+    expected = ref.version_python()
+    if isinstance(got, str):
+        raise CheckFailed(f"Vous renvoyez le texte {got!r} ; attendu un tuple d'entiers comme {expected}.\n"
+                          "👉 Utilisez sys.version_info, qui se compare facilement : sys.version_info >= (3, 11).")
+    if not isinstance(got, tuple) or tuple(got) != expected:
+        hint = ("Gardez seulement (majeur, mineur) : sys.version_info[:2]."
+                if isinstance(got, tuple) and len(got) > 2 else "Utilisez sys.version_info[:2].")
+        raise CheckFailed(f"Vous renvoyez {got!r} ; attendu {expected} (la version de CE Python).\n👉 {hint}")
+    if not all(type(v) is int for v in got):
+        raise CheckFailed(f"Les éléments de {got!r} doivent être des entiers.")
+    ok(f"Ce notebook tourne avec Python {got[0]}.{got[1]}.")
+
+
+def check_respecte_regle_1(respecte_regle_1) -> None:
+    rng = _rng()
+    cases = []
+    for _ in range(40):
+        sortie = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
+        delta = rng.choice([rng.randrange(-400, 900), AGE_MINIMUM_JOURS + rng.choice([-1, 0, 1])])
+        cases.append((sortie, sortie + timedelta(days=delta)))
+    for delta in (AGE_MINIMUM_JOURS - 1, AGE_MINIMUM_JOURS, 400):  # the limit, and a date in the next year
+        sortie = date(2018, 6 + rng.randrange(6), 1 + rng.randrange(28)) + timedelta(days=365 * rng.randrange(6))
+        cases.append((sortie, sortie + timedelta(days=delta)))
+    rng.shuffle(cases)
+    results = []
+    for sortie, aujourd_hui in cases:
+        got = call(respecte_regle_1, sortie, aujourd_hui, name="respecte_regle_1")
+        if not isinstance(got, bool):
+            raise CheckFailed(f"respecte_regle_1 doit renvoyer True ou False, pas {got!r}.")
+        results.append((sortie, aujourd_hui, got, ref.respecte_regle_1(sortie, aujourd_hui)))
+    wrong = [r for r in results if r[2] != r[3]]
+    if wrong:
+        ages = {(s, a): (a - s).days for s, a, _, _ in results}
+        if all(got == (-ages[s, a] >= AGE_MINIMUM_JOURS) for s, a, got, _ in results):
+            hint = "Vous avez inversé la soustraction : l'âge est aujourd_hui - sortie."
+        elif all(abs(ages[s, a] - AGE_MINIMUM_JOURS) <= 1 for s, a, _, _ in wrong):
+            hint = f"Attention à la limite : une version d'exactement {AGE_MINIMUM_JOURS} jours respecte la règle (>=)."
+        else:
+            hint = ("Comparez une durée en jours, (aujourd_hui - sortie).days, à "
+                    f"AGE_MINIMUM_JOURS = {AGE_MINIMUM_JOURS} (pas des numéros de mois ou d'année).")
+        sortie, aujourd_hui, got, expected = wrong[0]
+        raise CheckFailed(f"Pour une version sortie le {sortie} et aujourd'hui = {aujourd_hui} "
+                          f"({ages[sortie, aujourd_hui]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}")
+    ok(f"respecte_regle_1 est juste sur {len(cases)} dates tirées au hasard.")
+
+
+def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]:
+    """(prefix, base_prefix, expected) triples on real folders: a venv, a conda env, a bare install."""
+    def folder(*parts: str) -> Path:
+        path = root.joinpath(*parts)
+        path.mkdir(parents=True)
+        return path
+
+    word = "".join(rng.choices(string.ascii_lowercase, k=6))
+    base = folder(f"python-{word}")
+    venv = folder(f"venv-{word}")
+    conda = folder("conda", "envs", word)
+    (conda / "conda-meta").mkdir()
+    bare = folder(f"usr-{word}")
+    cases = [(str(venv), str(base), "venv"), (str(conda), str(conda), "conda"), (str(bare), str(bare), "aucun")]
+    rng.shuffle(cases)
+    return cases
+
+
+def check_type_environnement(type_environnement) -> None:
+    rng = _rng()
+    with tempfile.TemporaryDirectory(prefix="lab-env-") as tmp:
+        for prefix, base_prefix, expected in _fake_prefixes(Path(tmp), rng):
+            got = call(type_environnement, prefix, base_prefix, name="type_environnement")
+            if got == expected:
+                continue
+            hints = {
+                "conda": "Un environnement conda ne change pas sys.base_prefix : reconnaissez-le au dossier "
+                         "conda-meta dans le préfixe (Path(prefix, 'conda-meta').is_dir()).",
+                "venv": "Un venv se reconnaît à prefix != base_prefix (sys.prefix est le venv, "
+                        "sys.base_prefix le Python qui l'a créé).",
+                "aucun": "Sans venv (prefix == base_prefix) ni dossier conda-meta, il n'y a pas d'environnement.",
+            }
+            raise CheckFailed(
+                f"type_environnement({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n"
+                f"👉 {hints[expected]} Utilisez les arguments, pas sys.prefix ni les variables d'environnement.")
+    here = ref.type_environnement(sys.prefix, sys.base_prefix)
+    ok(f"type_environnement reconnaît venv, conda et « aucun ». Ici : {here} ({sys.prefix}).")
+
+
+def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
+    names = rng.sample(["torch", "numpy", "scikit-learn", "matplotlib", "tqdm", "jupyterlab", "pandas",
+                        "scipy", "ipykernel", "nvidia-ml-py", "typing_extensions", "Jinja2"], k=7)
+    pinned = {name: f"{rng.randrange(0, 30)}.{rng.randrange(0, 20)}.{rng.randrange(0, 9)}" for name in names}
+    lines = [f"{name}=={version}" for name, version in pinned.items()]
+    lines[rng.randrange(len(lines))] += "  "  # trailing spaces happen when files are edited by hand
+    lines.insert(rng.randrange(len(lines)), "mon-paquet @ file:///home/etudiant/mon-paquet")
+    lines.insert(rng.randrange(len(lines)), "-e git+https://example.org/projet.git@abc123#egg=projet")
+    lines.insert(0, "# pip freeze du " + str(date.today()))
+    lines.insert(rng.randrange(len(lines)), "")
+    return "\n".join(lines) + "\n", pinned
+
+
+def check_lire_freeze(lire_freeze) -> None:
+    rng = _rng()
+    texte, expected = _fake_freeze(rng)
+
+    def explain(exc: BaseException) -> str | None:
+        if isinstance(exc, ValueError):
+            return ("Certaines lignes n'ont pas de == (commentaires, lignes vides, paquets installés depuis un "
+                    "chemin avec @ ou en mode -e) : ignorez-les.")
+        return None
+
+    got = call(lire_freeze, texte, name="lire_freeze", on_error=explain)
+    if not isinstance(got, dict):
+        raise CheckFailed(f"lire_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+    if got != expected:
+        extra = sorted(set(got) - set(expected))
+        wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
+        if any(k != k.strip() or (isinstance(v, str) and v != v.strip()) for k, v in got.items()):
+            hint = "Enlevez les espaces autour des noms et des versions (.strip())."
+        elif extra:
+            hint = f"Seules les lignes nom==version sont des paquets épinglés ; {extra} n'en sont pas."
+        elif wrong:
+            hint = f"Versions incorrectes pour {wrong} : coupez chaque ligne sur « == »."
+        else:
+            hint = f"Il manque {sorted(set(expected) - set(got))}."
+        raise CheckFailed(f"lire_freeze sur ce texte :\n{texte}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
+    ok(f"lire_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
+
+
+def check_differences(differences) -> None:
+    rng = _rng()
+    names = [f"paquet{i}" for i in rng.sample(range(100), 12)]
+    avant = {n: f"1.{rng.randrange(9)}" for n in names[:9]}
+    apres = {n: f"1.{rng.randrange(9)}" for n in names[3:]}  # 0-2 removed, 9-11 added
+    apres[names[3]] = avant[names[3]]  # at least one unchanged
+    apres[names[4]] = avant[names[4]] + ".post1"  # at least one changed
+    expected = ref.differences(avant, apres)
+    got = call(differences, dict(avant), dict(apres), name="differences")
+    if not isinstance(got, dict):
+        raise CheckFailed(f"differences doit renvoyer un dictionnaire, pas {type(got).__name__}.")
+    got = {k: tuple(v) if isinstance(v, list) else v for k, v in got.items()}
+    if got != expected:
+        missing = sorted(set(expected) - set(got))
+        added = [n for n in missing if n not in avant]
+        removed = [n for n in missing if n not in apres]
+        if added:
+            hint = f"Les paquets ajoutés ({added}) manquent : ils ont (None, version)."
+        elif removed:
+            hint = f"Les paquets supprimés ({removed}) manquent : ils ont (version, None)."
+        elif set(got) - set(expected):
+            hint = f"{sorted(set(got) - set(expected))} ont la même version des deux côtés : ne les listez pas."
+        else:
+            hint = "Chaque valeur est le couple (version avant, version après)."
+        raise CheckFailed(f"avant = {avant}\napres = {apres}\nattendu {expected}\nobtenu  {got}\n👉 {hint}")
+    ok("differences trouve les paquets ajoutés, supprimés et changés.")

@@ -1,0 +1,165 @@
+# %% [markdown]
+# # Module 1 — Partie 0 : l'environnement de travail
+#
+# Le domaine de l'IA évolue vite, les librairies aussi. Trois règles du cours :
+#
+# 1. **ne pas utiliser la dernière version de Python** (rester sur une version d'il y a 6 mois / 1 an) ;
+# 2. **travailler dans un environnement** (`conda create --name ...` puis `conda activate ...`, ou un venv) ;
+# 3. **savoir réinstaller sa machine** (et/ou basculer très vite sur Colab).
+#
+# Dans ce notebook, vous écrivez de petites fonctions qui vérifient ces règles. Chaque exercice se termine par
+# un appel `check_...(...)` : il affiche ✅ si c'est juste, sinon il explique ce qui ne va pas.
+# Remplacez les `...` (ou le `raise NotImplementedError`) par votre code.
+
+# %%
+import subprocess
+import sys
+from datetime import date
+
+from lab.exercises.environnement import (
+    AGE_MINIMUM_JOURS,
+    DATES_DE_SORTIE,
+    check_differences,
+    check_lire_freeze,
+    check_respecte_regle_1,
+    check_type_environnement,
+    check_version_python,
+    diagnostic,
+)
+
+print(sys.version)
+
+# %% [markdown]
+# ## Règle 1 : quel Python ?
+#
+# `sys.version_info` décrit le Python qui exécute ce notebook ; il se compare à un tuple :
+# `sys.version_info >= (3, 11)`.
+#
+# **Exercice 1.** Écrivez `version_python()` qui renvoie le couple d'entiers `(majeur, mineur)`, par exemple
+# `(3, 12)`.
+
+# %%
+def version_python():
+    # BEGIN SOLUTION
+    return tuple(sys.version_info[:2])
+    # END SOLUTION
+
+
+check_version_python(version_python)
+
+# %% [markdown]
+# **Exercice 2.** `DATES_DE_SORTIE` donne la date de sortie de chaque version de Python. Écrivez
+# `respecte_regle_1(sortie, aujourd_hui)` : vrai si la version est sortie depuis au moins `AGE_MINIMUM_JOURS`
+# jours (182, soit six mois). Indice : la différence de deux `date` est une durée, qui a un attribut `.days`.
+
+# %%
+print(DATES_DE_SORTIE[(3, 12)], AGE_MINIMUM_JOURS)
+
+
+def respecte_regle_1(sortie, aujourd_hui):
+    # BEGIN SOLUTION
+    return (aujourd_hui - sortie).days >= AGE_MINIMUM_JOURS
+    # END SOLUTION
+
+
+check_respecte_regle_1(respecte_regle_1)
+
+# %% [markdown]
+# ## Règle 2 : suis-je dans un environnement ?
+#
+# * Dans un **venv**, `sys.prefix` (le dossier de l'environnement) diffère de `sys.base_prefix` (le Python qui
+#   l'a créé).
+# * Un **environnement conda** est une installation complète de Python : `sys.prefix == sys.base_prefix`, mais
+#   le dossier contient un sous-dossier `conda-meta`.
+#
+# **Exercice 3.** Écrivez `type_environnement(prefix, base_prefix)` qui renvoie `"venv"`, `"conda"` ou
+# `"aucun"`. Utilisez les arguments (la vérification vous donne de faux dossiers), et `pathlib.Path`.
+
+# %%
+from pathlib import Path
+
+
+def type_environnement(prefix, base_prefix):
+    # BEGIN SOLUTION
+    if prefix != base_prefix:
+        return "venv"
+    if Path(prefix, "conda-meta").is_dir():
+        return "conda"
+    return "aucun"
+    # END SOLUTION
+
+
+check_type_environnement(type_environnement)
+
+# %% [markdown]
+# Le bilan de cette machine (calculé avec les solutions de référence) :
+
+# %%
+diagnostic()
+
+# %% [markdown]
+# ## Sauver et recharger un environnement
+#
+# * `pip freeze > requirements.txt` enregistre les paquets **avec leur version** ;
+#   `pip install -r requirements.txt` les réinstalle dans les mêmes versions.
+# * `conda env export > environment.yml` enregistre l'environnement conda complet (Python compris) ;
+#   `conda env create -f environment.yml` le recrée.
+#
+# Voici le début du `pip freeze` de ce notebook :
+
+# %%
+freeze = subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
+print(f"{len(freeze.splitlines())} lignes, par exemple :")
+print("\n".join(line for line in freeze.splitlines() if line.lower().startswith(("torch", "numpy"))))
+
+# %% [markdown]
+# **Exercice 4.** Écrivez `lire_freeze(texte)` qui renvoie le dictionnaire `{nom: version}` des lignes
+# `nom==version`. Un vrai fichier contient aussi des commentaires (`#`), des lignes vides, des paquets installés
+# depuis un dossier (`nom @ file:///...`) ou en mode éditable (`-e ...`) : ignorez-les.
+
+# %%
+def lire_freeze(texte):
+    # BEGIN SOLUTION
+    paquets = {}
+    for ligne in texte.splitlines():
+        ligne = ligne.strip()
+        if "==" in ligne and not ligne.startswith("#"):
+            nom, version = ligne.split("==", 1)
+            paquets[nom.strip()] = version.strip()
+    return paquets
+    # END SOLUTION
+
+
+check_lire_freeze(lire_freeze)
+
+# %% [markdown]
+# **Exercice 5 — à quoi sert un `pip freeze` ?** À comparer deux environnements (« ça marchait sur ma
+# machine… »). Écrivez `differences(avant, apres)` qui prend deux dictionnaires `{nom: version}` et renvoie
+# `{nom: (version_avant, version_apres)}` pour chaque paquet ajouté (`(None, v)`), supprimé (`(v, None)`)
+# ou changé de version.
+
+# %%
+def differences(avant, apres):
+    # BEGIN SOLUTION
+    return {
+        nom: (avant.get(nom), apres.get(nom))
+        for nom in sorted(avant.keys() | apres.keys())
+        if avant.get(nom) != apres.get(nom)
+    }
+    # END SOLUTION
+
+
+check_differences(differences)
+
+# %% [markdown]
+# ## Règle 3 : pouvoir tout réinstaller
+#
+# Dans l'image du cours, ce qui est installé est enregistré dans `/opt/lab/image-lock/` (`pip-freeze.txt`,
+# et `conda-explicit.txt` si l'image utilise conda). Sur votre machine, gardez votre `requirements.txt` ou votre
+# `environment.yml` avec votre code : en cas de problème, un nouvel environnement se recrée en une commande,
+# et Colab reste une solution de secours.
+
+# %%
+lock = Path("/opt/lab/image-lock/pip-freeze.txt")
+print(f"{lock} : {len(lock.read_text().splitlines())} paquets" if lock.exists()
+      else "Pas dans l'image du cours : pensez à sauver votre propre pip freeze.")

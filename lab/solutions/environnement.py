@@ -1,0 +1,54 @@
+"""Reference solutions, part 00 (environnement): which Python, which environment, what pip freeze is for."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+# Release dates of CPython minor versions (x.y.0), from python.org; 3.15 is the planned date of PEP 790.
+DATES_DE_SORTIE = {
+    (3, 8): date(2019, 10, 14),
+    (3, 9): date(2020, 10, 5),
+    (3, 10): date(2021, 10, 4),
+    (3, 11): date(2022, 10, 24),
+    (3, 12): date(2023, 10, 2),
+    (3, 13): date(2024, 10, 7),
+    (3, 14): date(2025, 10, 7),
+    (3, 15): date(2026, 10, 1),
+}
+AGE_MINIMUM_JOURS = 182  # rule 1: a version from "6 months / 1 year ago"
+
+
+def version_python() -> tuple[int, int]:
+    return tuple(sys.version_info[:2])
+
+
+def respecte_regle_1(sortie: date, aujourd_hui: date) -> bool:
+    return (aujourd_hui - sortie).days >= AGE_MINIMUM_JOURS
+
+
+def type_environnement(prefix: str, base_prefix: str) -> str:
+    if prefix != base_prefix:
+        return "venv"
+    if Path(prefix, "conda-meta").is_dir():
+        return "conda"
+    return "aucun"
+
+
+def lire_freeze(texte: str) -> dict[str, str]:
+    paquets = {}
+    for ligne in texte.splitlines():
+        ligne = ligne.strip()
+        if "==" in ligne and not ligne.startswith("#"):
+            nom, version = ligne.split("==", 1)
+            paquets[nom.strip()] = version.strip()
+    return paquets
+
+
+def differences(avant: dict[str, str], apres: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
+    return {
+        nom: (avant.get(nom), apres.get(nom))
+        for nom in sorted(avant.keys() | apres.keys())
+        if avant.get(nom) != apres.get(nom)
+    }

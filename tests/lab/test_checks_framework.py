@@ -1,0 +1,105 @@
+"""lab.checks helpers, and the generic contract of every check of parts 00-03:
+the reference solution passes (on several fresh random draws), a stub raises NotDone."""
+
+import importlib
+import inspect
+
+import pytest
+import torch
+
+from lab.checks import CheckFailed, NotDone, call, count_torch_calls, expect_close, expect_tensor, is_stub, ok, require
+
+PARTS = ["environnement", "tenseurs", "gpu", "autograd"]
+
+
+def _checks():
+    for part in PARTS:
+        exercises = importlib.import_module(f"lab.exercises.{part}")
+        solutions = importlib.import_module(f"lab.solutions.{part}")
+        for name, check in inspect.getmembers(exercises, inspect.isfunction):
+            if name.startswith("check_") and check.__module__ == exercises.__name__:
+                yield pytest.param(check, getattr(solutions, name.removeprefix("check_")), id=f"{part}.{name}")
+
+
+CHECKS = list(_checks())
+
+
+def test_every_part_has_checks():
+    assert {p.id.split(".")[0] for p in CHECKS} == set(PARTS)
+
+
+@pytest.mark.parametrize("check, reference", CHECKS)
+def test_reference_solution_passes(check, reference, capsys):
+    for _ in range(3):  # fresh random inputs each time
+        check(reference)
+        assert capsys.readouterr().out.startswith("✅")
+
+
+@pytest.mark.parametrize("check, reference", CHECKS)
+def test_stub_is_not_done(check, reference):
+    with pytest.raises(NotDone, match="pas encore fait"):
+        check(...)
+    if callable(reference):
+        def stub(*args, **kwargs):
+            raise NotImplementedError("Exercice à compléter")
+
+        with pytest.raises(NotDone):
+            check(stub)
+
+        def returns_ellipsis(*args, **kwargs):
+            return ...
+
+        with pytest.raises(NotDone):
+            check(returns_ellipsis)
+
+
+def test_ok_prints_a_success_line(capsys):
+    ok("Bravo")
+    assert capsys.readouterr().out == "✅ Bravo\n"
+
+
+def test_not_done_is_a_check_failure_is_an_assertion():
+    assert issubclass(NotDone, CheckFailed) and issubclass(CheckFailed, AssertionError)
+
+
+def test_stub_detection():
+    assert is_stub(...) and is_stub((1, ...)) and is_stub({"a": ...}) and is_stub([[...]])
+    assert not is_stub(0) and not is_stub(None) and not is_stub({"a": 1}) and not is_stub(torch.zeros(2))
+    assert require(3, "x") == 3
+    with pytest.raises(NotDone, match="« x »"):
+        require({"k": ...}, "x")
+
+
+def test_call_maps_errors_to_hints():
+    assert call(lambda a: a + 1, 1, name="f") == 2
+    with pytest.raises(CheckFailed, match="doit être une fonction"):
+        call(3, name="f")
+
+    def broken(x):
+        return x["missing"]
+
+    with pytest.raises(CheckFailed, match="KeyError") as info:
+        call(broken, {}, name="f", on_error=lambda e: "regardez les clés")
+    assert "👉 regardez les clés" in str(info.value) and not isinstance(info.value, NotDone)
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_expect_tensor_and_close():
+    x = torch.arange(6.0).reshape(2, 3)
+    assert expect_tensor(x, "x", shape=(2, 3), dtype=torch.float32) is x
+    with pytest.raises(CheckFailed, match=r"forme \(3, 2\) au lieu de \(2, 3\)"):
+        expect_tensor(x.T, "x", shape=(2, 3))
+    with pytest.raises(CheckFailed, match="torch.float64 au lieu de torch.float32"):
+        expect_tensor(x.double(), "x", dtype=torch.float32)
+    with pytest.raises(CheckFailed, match=r"\.values"):
+        expect_tensor(x.max(1), "x")
+    expect_close(x + 1e-9, x, "x")
+    with pytest.raises(CheckFailed, match="écart maximal 0.5"):
+        expect_close(x + 0.5, x, "x", hint="h")
+
+
+def test_count_torch_calls_separates_patterns_from_loops():
+    x = torch.rand(50, 4)
+    _, pattern = count_torch_calls(lambda t: t[:, ::2], x)
+    _, loop = count_torch_calls(lambda t: torch.stack([t[i, ::2] for i in range(t.shape[0])]), x)
+    assert pattern <= 3 < 50 <= loop

@@ -1,0 +1,88 @@
+"""Part 00 checks fail, with the specific hint, on the mistakes students make."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.checks import CheckFailed
+from lab.exercises import environnement as ex
+from lab.solutions import environnement as ref
+
+
+def test_reference_answers_on_this_machine(tmp_path):
+    assert ref.version_python() == sys.version_info[:2]
+    assert ref.type_environnement(sys.prefix, sys.base_prefix) in {"venv", "conda", "aucun"}
+    (tmp_path / "conda-meta").mkdir()
+    assert ref.type_environnement(str(tmp_path), str(tmp_path)) == "conda"
+    assert ref.lire_freeze("# c\n\nA==1.0\nb @ file:///x\n-e git+x#egg=y\n C == 2 \n") == {"A": "1.0", "C": "2"}
+    assert ref.differences({"a": "1", "b": "1", "c": "1"}, {"b": "2", "c": "1", "d": "3"}) == {
+        "a": ("1", None), "b": ("1", "2"), "d": (None, "3")}
+
+
+def _fails(check, answer, hint):
+    with pytest.raises(CheckFailed, match=hint) as info:
+        check(answer)
+    assert type(info.value) is CheckFailed  # a real failure, not NotDone
+    return str(info.value)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda: f"{sys.version_info[0]}.{sys.version_info[1]}", "tuple d'entiers"),
+    (lambda: tuple(sys.version_info), r"sys.version_info\[:2\]"),
+    (lambda: (2, 7), "la version de CE Python"),
+], ids=["string", "full-version-info", "hard-coded"])
+def test_version_python_mistakes(answer, hint):
+    _fails(ex.check_version_python, answer, hint)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda s, a: (s - a).days >= 182, "inversé la soustraction"),
+    (lambda s, a: (a - s).days > 182, "exactement 182 jours"),
+    (lambda s, a: a.month - s.month >= 6, "durée en jours"),
+    (lambda s, a: "oui" if (a - s).days >= 182 else "non", "True ou False"),
+], ids=["inverted", "strict", "months", "not-bool"])
+def test_respecte_regle_1_mistakes(answer, hint):
+    _fails(ex.check_respecte_regle_1, answer, hint)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda p, b: "venv" if p != b else "aucun", "conda-meta"),
+    (lambda p, b: "conda" if Path(p, "conda-meta").is_dir() else "aucun", "prefix != base_prefix"),
+    (lambda p, b: ref.type_environnement(sys.prefix, sys.base_prefix), "Utilisez les arguments"),
+    (lambda p, b: "conda" if os.environ.get("CONDA_PREFIX") else ("venv" if p != b else "aucun"), "conda-meta"),
+], ids=["venv-only", "conda-only", "uses-sys-prefix", "uses-env-var"])
+def test_type_environnement_mistakes(answer, hint):
+    _fails(ex.check_type_environnement, answer, hint)
+
+
+def _naive(texte):
+    return dict(line.split("==") for line in texte.splitlines())
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (_naive, "ignorez-les"),
+    (lambda t: {l.split("==")[0]: l.split("==")[1] for l in t.splitlines() if "==" in l}, r"\.strip\(\)"),
+    (lambda t: {l.split("==")[0].strip(): (l.split("==") + [""])[1].strip()
+                for l in t.splitlines() if l.strip() and not l.startswith("#")}, "Seules les lignes"),
+    (lambda t: list(ref.lire_freeze(t).items()), "dictionnaire"),
+], ids=["split-every-line", "no-strip", "keeps-unpinned", "list"])
+def test_lire_freeze_mistakes(answer, hint):
+    _fails(ex.check_lire_freeze, answer, hint)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda a, b: {n: (a[n], b.get(n)) for n in a if a[n] != b.get(n)}, "ajoutés"),
+    (lambda a, b: {n: (a.get(n), b[n]) for n in b if b[n] != a.get(n)}, "supprimés"),
+    (lambda a, b: {n: (a.get(n), b.get(n)) for n in a.keys() | b.keys()}, "même version"),
+    (lambda a, b: {n: b.get(n) for n in a.keys() | b.keys() if a.get(n) != b.get(n)}, "couple"),
+], ids=["misses-added", "misses-removed", "lists-unchanged", "not-pairs"])
+def test_differences_mistakes(answer, hint):
+    _fails(ex.check_differences, answer, hint)
+
+
+def test_diagnostic_reports_this_machine(capsys):
+    ex.diagnostic()
+    out = capsys.readouterr().out
+    assert sys.executable in out and "règle 2" in out.lower() or "Aucun environnement" in out
