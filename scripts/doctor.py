@@ -638,6 +638,10 @@ def version_matches_pin(installed: str, pinned: str) -> bool:
             return Specifier(f"=={pinned}").contains(installed, prereleases=True)
         except (InvalidSpecifier, InvalidVersion):
             return installed == pinned
+    return version_matches_pin_fallback(installed, pinned)
+
+
+def version_matches_pin_fallback(installed: str, pinned: str) -> bool:
     (ki, li), (kp, lp) = _version_key(installed), _version_key(pinned)
     if ki is None or kp is None:
         return installed == pinned
@@ -688,6 +692,8 @@ def eval_marker_fallback(marker: str, env: dict[str, str]) -> bool:
 
     def take():
         nonlocal i
+        if i >= len(tokens):
+            raise ValueError(f"marqueur incomplet : {marker!r}")
         i += 1
         return tokens[i - 1]
 
@@ -708,8 +714,10 @@ def eval_marker_fallback(marker: str, env: dict[str, str]) -> bool:
         (kl, ll), (kr, lr) = _version_key(lhs), _version_key(rhs)
         if kl is not None and kr is not None and op != "===":
             a, b = (kl, ll), (kr, lr)
-            if op == "~=":
-                return a >= b and kl[1][: max(len(kr[1]) - 1, 1)] == kr[1][: max(len(kr[1]) - 1, 1)]
+            if op == "~=":  # >= rhs and same release prefix (rhs without its last component)
+                prefix = [int(x) for x in _V_RE.match(rhs).group(2).split(".")][:-1]
+                lrel = [int(x) for x in _V_RE.match(lhs).group(2).split(".")] + [0] * len(prefix)
+                return a >= b and lrel[: len(prefix)] == prefix
             return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         if op in ("==", "==="):
             return lhs == rhs
@@ -726,6 +734,8 @@ def eval_marker_fallback(marker: str, env: dict[str, str]) -> bool:
             return r
         lhs = value()
         op = take()
+        if " ".join(op.split()) not in ("<", "<=", "==", "===", "!=", ">", ">=", "~=", "in", "not in"):
+            raise ValueError(f"opérateur de marqueur inconnu {op!r} : {marker!r}")
         return compare(lhs, op, value())
 
     def conj():
