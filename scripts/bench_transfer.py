@@ -947,8 +947,8 @@ def plot_time(plt, path: str, report: dict) -> None:
         cross = report["crossovers"].get(workload, {}).get("gpu_e2e")
         if cross and cross["status"] == "crossover":
             ax.axvline(cross["size"], color="k", ls="--", lw=1)
-            ax.annotate(f"bascule ≈ {cross['size']:.3g}", (cross["size"], 0.02), xycoords=("data", "axes fraction"),
-                        rotation=90, fontsize=8, ha="right", va="bottom")
+            ax.annotate(f" bascule ≈ {cross['size']:.3g}", (cross["size"], 0.98), xycoords=("data", "axes fraction"),
+                        rotation=90, fontsize=8, ha="right", va="top")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
