@@ -1,0 +1,118 @@
+# PyTorch GPU Lab — `make` alone lists the targets. Every variable below can be overridden:
+#   make lab PORT=8889 WORK_DIR=~/cours GPU=off
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+IMAGE         ?= pytorch-gpu-lab:latest## image name:tag
+CONTAINER     ?= pytorch-lab## name of the lab container
+PORT          ?= 8888## host port, published on 127.0.0.1 only
+WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work directory
+GPU           ?= auto## auto | on | off
+SHM_SIZE      ?= 2g## shared memory for DataLoader workers
+BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
+PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
+CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
+HOUSING_CSV   ?= $(firstword $(wildcard $(CURDIR)/../shared/data/california_housing/cal_housing.csv))## local raw data file, used when the download host is unreachable
+PYTHON        ?= python3## host Python (tests, lock, doctor)
+DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker build for an engine-bundled client without buildx
+BENCH_ARGS    ?=## extra options for the benchmark, e.g. --quick
+PYTEST_ARGS   ?=## extra options for pytest in `make test`
+DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
+
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE HOUSING_CSV PYTHON DOCKER_BUILD \
+             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS
+
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
+export DOCKER_BUILDKIT := 1
+
+comma        := ,
+VENV         := .venv
+HOST_PY      := $(VENV)/bin/python
+LOCK_SHA256   = $$(cat requirements.txt environment.yml | sha256sum | cut -d' ' -f1)
+BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
+                --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
+                $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+                $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
+SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
+
+.PHONY: help build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
+        bench doctor repair clean-venv stage-data
+
+help: ## show this help
+	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables (override on the command line, e.g. make lab PORT=8889):"
+	@$(foreach v,$(HELP_VARS),printf "  %-14s %-40s %s\n" "$(v)" "= $($(v))" "$$(grep -m1 -E '^$(v) +\?=' $(firstword $(MAKEFILE_LIST)) | sed 's/.*## *//')";)
+
+stage-data:
+	@rm -f docker/seed-data/*.csv
+	@if [ -n "$(HOUSING_CSV)" ]; then cp "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv; fi
+
+build: stage-data ## build the image (cached: seconds when only lab/ changed)
+	$(DOCKER_BUILD) $(BUILD_FLAGS) .
+
+rebuild: stage-data ## rebuild the image from scratch (no layer cache); the work directory is not touched
+	$(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) .
+	@if [ -n "$$(docker ps -aq --filter name=^$(CONTAINER)$$)" ]; then \
+	  echo "lab: the running lab still uses the old image; 'make lab' restarts it on the new one."; fi
+
+lab: build ## start JupyterLab (builds if needed, reuses a running lab) and print its URL
+	@scripts/lab.sh start
+
+stop: ## stop the lab (the work directory stays)
+	@scripts/lab.sh stop
+
+shell: ## open a shell in the running lab, as the student
+	@scripts/lab.sh shell
+
+logs: ## show the lab's logs
+	@scripts/lab.sh logs
+
+url: ## print the running lab's URL with its token
+	@scripts/lab.sh url
+
+$(HOST_PY): tests/requirements-host.txt
+	$(PYTHON) -m venv $(VENV)
+	$(HOST_PY) -m pip install --quiet --require-hashes --no-deps -r tests/requirements-host.txt
+	@touch $(HOST_PY)
+
+lock: $(HOST_PY) ## regenerate requirements.txt (hashed, Python 3.14, all platforms) from requirements.in
+	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes \
+	  --output-file requirements.txt requirements.in
+	@echo "lock: requirements.txt updated; rebuild with 'make build' (or 'make rebuild')."
+	@if [ -n "$(CONDA_LOCK)" ]; then scripts/conda_lock.sh; fi
+
+export: build ## run the course's export commands in the image; write exports/ and compare with the locks
+	@mkdir -p exports
+	docker run --rm --entrypoint "" -v "$(CURDIR)/exports:/out" -u "$$(id -u):$$(id -g)" $(IMAGE) \
+	  python /opt/lab/scripts/export_env.py --out /out --lock /opt/lab/requirements.txt
+
+test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
+	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
+	docker run --rm -v "$(SHARED_DIR):/opt/shared:ro" -e LAB_SHARED_DIR=/opt/shared \
+	  -e NB_UID=$$(id -u) -e NB_GID=$$(id -g) -w /opt/lab $(IMAGE) \
+	  python -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
+
+test-unit: ## run the unit tests with a host Python that has torch (no Docker)
+	$(PYTHON) -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
+
+lint: $(HOST_PY) ## hadolint the Dockerfile, shellcheck the shell scripts
+	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run
+
+bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)
+	@mkdir -p "$(WORK_DIR)"
+	docker run --rm $$(scripts/lab.sh gpu) --shm-size $(SHM_SIZE) -v "$(WORK_DIR):/home/student/work" \
+	  -e NB_UID=$$(id -u) -e NB_GID=$$(id -g) $(IMAGE) \
+	  python /opt/lab/scripts/bench_transfer.py --out /home/student/work/bench $(BENCH_ARGS)
+
+doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says how to fix
+	@$(PYTHON) scripts/doctor.py --image $(IMAGE) --container $(CONTAINER) --port $(PORT) $(DOCTOR_ARGS)
+
+repair: ## put the running lab's packages back to exactly the lock (no rebuild; needs PyPI)
+	@scripts/repair.sh
+
+clean-venv: ## remove the host test environment (.venv)
+	rm -rf $(VENV)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# lab-repair: put this container's Python packages back to exactly the lock, without a rebuild.
+# Runs as root inside the lab container (`make repair` does that); needs PyPI (or a mirror: UV_INDEX_URL).
+# It never touches the work directory. It prints what it changed.
+set -euo pipefail
+
+LOCK=${LAB_LOCK_FILE:-/opt/lab/requirements.txt}
+SRC=/opt/lab
+before=$(mktemp) after=$(mktemp)
+trap 'rm -f "$before" "$after"' EXIT
+
+python -m pip list --format=freeze --disable-pip-version-check | sort >"$before"
+echo "lab-repair: syncing $ENV_PREFIX to $LOCK"
+uv pip sync --python "$ENV_PREFIX/bin/python" --require-hashes --link-mode=copy "$LOCK"
+# `sync` removes whatever the lock does not list, the course package too: put it back (offline).
+uv pip install --python "$ENV_PREFIX/bin/python" --no-deps --no-build-isolation --offline --link-mode=copy "$SRC"
+rm -rf "$SRC/build" "$SRC"/*.egg-info
+# Keep the environment writable by the students' group, as the image built it.
+chgrp -R users "$ENV_PREFIX" && chmod -R g+w "$ENV_PREFIX"
+python -m pip list --format=freeze --disable-pip-version-check | sort >"$after"
+
+changes=$(diff "$before" "$after" | sed -nE 's/^< (.*)/  removed  \1/p; s/^> (.*)/  installed \1/p' || true)
+if [[ -n "$changes" ]]; then
+    echo "lab-repair: changed:"
+    echo "$changes"
+else
+    echo "lab-repair: nothing to change, the environment already matches the lock"
+fi

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Container entry (behind tini). Started as root, it maps the `student` user onto the host user's
+# UID/GID (NB_UID/NB_GID), so that files written in the bind-mounted work directory belong to that
+# host user, then drops privileges and re-runs itself as `student`. As `student`, it makes sure a
+# Jupyter token exists, copies any missing student notebook into the work directory (never overwriting
+# one), and execs the command (JupyterLab by default).
+set -euo pipefail
+
+NB_USER=student
+HOME_DIR=/home/$NB_USER
+WORK_DIR=$HOME_DIR/work
+
+if [[ "$(id -u)" == 0 ]]; then
+    uid=${NB_UID:-$(id -u "$NB_USER")}
+    gid=${NB_GID:-$(id -g "$NB_USER")}
+    [[ "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ ]] || { echo "start: NB_UID/NB_GID must be numbers" >&2; exit 64; }
+    [[ "$uid" != 0 ]] || { echo "start: refusing to run the lab as root (NB_UID=0); use the host user's UID" >&2; exit 64; }
+    if [[ "$gid" != "$(id -g "$NB_USER")" ]]; then
+        groupmod --non-unique --gid "$gid" "$NB_USER"
+    fi
+    if [[ "$uid" != "$(id -u "$NB_USER")" ]]; then
+        # Not `usermod -u`: it would also re-own files in the home directory, the bind-mounted work
+        # directory included, i.e. files on the host. Edit the entry and re-own the home without it.
+        sed -i -E "s/^$NB_USER:([^:]*):[0-9]+:/$NB_USER:\1:$uid:/" /etc/passwd
+    fi
+    usermod --gid "$gid" "$NB_USER" 2>/dev/null || true
+    find "$HOME_DIR" -xdev -path "$WORK_DIR" -prune -o -exec chown -h "$uid:$gid" {} +
+    if [[ ! -d "$WORK_DIR" ]]; then install -d -o "$uid" -g "$gid" "$WORK_DIR"; fi
+    exec setpriv --reuid="$uid" --regid="$gid" --init-groups \
+        env HOME="$HOME_DIR" USER="$NB_USER" LOGNAME="$NB_USER" "$0" "$@"
+fi
+
+# From here on: the unprivileged student.
+if [[ -z "${JUPYTER_TOKEN:-}" ]]; then
+    JUPYTER_TOKEN=$(python -c 'import secrets; print(secrets.token_hex(24))')
+    echo "start: no JUPYTER_TOKEN given; generated one (also in $HOME_DIR/.jupyter-token)"
+fi
+export JUPYTER_TOKEN
+(umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
+
+if [[ -w "$WORK_DIR" ]]; then
+    python -m lab.notebooks student "$WORK_DIR/module1" ||
+        echo "start: warning: could not copy the student notebooks into $WORK_DIR/module1" >&2
+else
+    echo "start: warning: $WORK_DIR is not writable by $NB_USER (uid $(id -u)); notebooks cannot be saved" >&2
+fi
+
+if [[ $# -eq 0 ]]; then set -- jupyter lab; fi
+exec "$@"

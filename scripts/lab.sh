@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Host-side control of the lab container; the Makefile's lab/stop/shell/logs/url targets call it.
+#   lab.sh start   start JupyterLab (or reuse the running container), wait until it answers, print the URL
+#   lab.sh stop    stop and remove the container (the work directory stays on the host, untouched)
+#   lab.sh shell   a bash shell in the running container, as the student
+#   lab.sh logs    the container's logs
+#   lab.sh url     print the URL of the running lab
+#   lab.sh gpu     print the docker flags GPU=auto|on|off resolves to (and why)
+# Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
+# START_TIMEOUT.
+set -euo pipefail
+
+IMAGE=${IMAGE:-pytorch-gpu-lab:latest}
+CONTAINER=${CONTAINER:-pytorch-lab}
+PORT=${PORT:-8888}
+WORK_DIR=${WORK_DIR:-$PWD/work}
+GPU=${GPU:-auto}
+SHM_SIZE=${SHM_SIZE:-2g}
+START_TIMEOUT=${START_TIMEOUT:-90}
+
+say() { echo "lab: $*"; }
+die() {
+    echo "lab: error: $1" >&2
+    shift
+    for line in "$@"; do echo "     $line" >&2; done
+    exit 1
+}
+
+container_state() { docker container inspect -f '{{.State.Status}}' "$CONTAINER" 2>/dev/null || true; }
+container_env() {
+    docker container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$CONTAINER" 2>/dev/null |
+        sed -n "s/^$1=//p"
+}
+container_port() {
+    docker container inspect -f '{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostPort}}{{end}}{{end}}' \
+        "$CONTAINER" 2>/dev/null
+}
+lab_url() { echo "http://127.0.0.1:$(container_port)/lab?token=$(container_env JUPYTER_TOKEN)"; }
+
+# True when something accepts connections on 127.0.0.1:$1.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True when Jupyter answers /api/status on 127.0.0.1:$1 with token $2 (HTTP 200).
+jupyter_answers() {
+    local reply
+    reply=$(
+        exec 2>/dev/null
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET /api/status HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAuthorization: token %s\r\n\r\n' "$1" "$2" >&3
+        timeout 5 head -n1 <&3
+    ) || return 1
+    [[ "$reply" == *" 200 "* ]]
+}
+
+host_has_nvidia_driver() { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; }
+docker_can_use_gpus() {
+    docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia && return 0
+    command -v nvidia-container-runtime-hook >/dev/null || command -v nvidia-container-cli >/dev/null ||
+        [[ -e /etc/cdi/nvidia.yaml || -e /var/run/cdi/nvidia.yaml ]]
+}
+
+# Sets GPU_FLAGS from GPU=auto|on|off; explains CPU mode in one line.
+resolve_gpu() {
+    GPU_FLAGS=()
+    local why=""
+    if ! host_has_nvidia_driver; then
+        why="no working NVIDIA driver on this host (nvidia-smi)"
+    elif ! docker_can_use_gpus; then
+        why="the NVIDIA Container Toolkit is not installed or not configured for Docker"
+    fi
+    case "$GPU" in
+        off) say "GPU=off: CPU mode" ;;
+        on)
+            [[ -z "$why" ]] || die "GPU=on, but $why." \
+                "Fix: install the NVIDIA driver (>= 580 for the CUDA 13 wheels) and the NVIDIA Container Toolkit," \
+                "then run 'sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker'." \
+                "Or start on the CPU: make lab GPU=off"
+            GPU_FLAGS=(--gpus all)
+            ;;
+        auto)
+            if [[ -z "$why" ]]; then
+                GPU_FLAGS=(--gpus all)
+            else
+                say "note: CPU mode, $why (make doctor says more)."
+            fi
+            ;;
+        *) die "GPU must be auto, on or off, not '$GPU'." ;;
+    esac
+}
+
+new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
+
+wait_until_answering() {
+    local token="$1" deadline=$((SECONDS + START_TIMEOUT))
+    until jupyter_answers "$PORT" "$token"; do
+        if [[ "$(container_state)" != running ]]; then
+            docker logs --tail 30 "$CONTAINER" >&2 || true
+            die "the lab container stopped during start-up (its last log lines are above)." "Fix: make doctor; make logs"
+        fi
+        ((SECONDS < deadline)) || die "JupyterLab did not answer on port $PORT within ${START_TIMEOUT}s." "See: make logs"
+        sleep 0.2
+    done
+}
+
+cmd_start() {
+    docker image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE." "Fix: make build"
+    local state token="" image_id
+    state=$(container_state)
+    image_id=$(docker image inspect -f '{{.Id}}' "$IMAGE")
+    if [[ -n "$state" ]]; then
+        token=$(container_env JUPYTER_TOKEN)
+        if [[ "$state" == running && "$(docker container inspect -f '{{.Image}}' "$CONTAINER")" == "$image_id" ]]; then
+            PORT=$(container_port)
+            wait_until_answering "$token"
+            say "JupyterLab is already running (container $CONTAINER):"
+            echo "    $(lab_url)"
+            return 0
+        fi
+        if [[ "$state" == running ]]; then
+            say "the image was rebuilt: restarting $CONTAINER on the new image (the work directory is kept)."
+        fi
+        docker rm -f "$CONTAINER" >/dev/null
+    fi
+
+    if port_in_use "$PORT"; then
+        local holder
+        holder=$(docker ps --filter "publish=$PORT" --format '{{.Names}}' | head -n1)
+        die "port $PORT is already in use${holder:+ by the container '$holder'}; a token from this lab would be rejected there." \
+            "Fix: make lab PORT=$((PORT + 1))   (or stop what uses $PORT${holder:+: docker stop $holder})"
+    fi
+    resolve_gpu
+    local uid gid
+    uid=$(id -u) gid=$(id -g)
+    if [[ ! -d "$WORK_DIR" ]]; then
+        mkdir -p "$WORK_DIR"
+        # Jupyter never runs as root: a root host user gets the image's default student (uid 1000).
+        if [[ "$uid" == 0 ]]; then chown 1000:1000 "$WORK_DIR"; fi
+    fi
+    if [[ "$uid" == 0 ]]; then
+        uid=1000 gid=1000
+        say "note: you are root on this host; the lab runs as uid 1000, which owns what it writes in $WORK_DIR."
+    fi
+    WORK_DIR=$(cd "$WORK_DIR" && pwd -P)
+    token=${token:-$(new_token)}
+    docker run -d --name "$CONTAINER" \
+        --publish "127.0.0.1:$PORT:8888" \
+        --volume "$WORK_DIR:/home/student/work" \
+        --env "NB_UID=$uid" --env "NB_GID=$gid" --env "JUPYTER_TOKEN=$token" \
+        --shm-size "$SHM_SIZE" \
+        --label org.pytorch-lab.role=lab \
+        "${GPU_FLAGS[@]}" "$IMAGE" >/dev/null
+    wait_until_answering "$token"
+    say "JupyterLab is ready (work directory: $WORK_DIR):"
+    echo "    $(lab_url)"
+}
+
+cmd_stop() {
+    if [[ -n "$(container_state)" ]]; then
+        docker rm -f "$CONTAINER" >/dev/null
+        say "stopped $CONTAINER (your work stays in the work directory)."
+    else
+        say "no lab container named $CONTAINER."
+    fi
+}
+
+need_running() {
+    [[ "$(container_state)" == running ]] || die "the lab is not running." "Fix: make lab"
+}
+
+case "${1:-}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    shell) need_running && exec docker exec -it -u student "$CONTAINER" bash -l ;;
+    logs) exec docker logs "${@:2}" "$CONTAINER" ;;
+    url) need_running && lab_url ;;
+    gpu) resolve_gpu && echo "${GPU_FLAGS[*]:-}" ;;
+    *) die "usage: lab.sh start|stop|shell|logs|url|gpu" ;;
+esac
