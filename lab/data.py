@@ -246,7 +246,9 @@ def load_california_housing(data_csv: str | os.PathLike | None = None, data_home
         lines += [f"  - copie locale refusée : {p}" for p in problems]
     else:
         lines.append("  - aucune copie locale de cal_housing.csv trouvée (cherchée dans : " + ", ".join(searched) + ").")
-    raise DataUnavailable("\n".join(lines) + "\n" + HOW_TO_FIX) from download_error
+    error = DataUnavailable("\n".join(lines) + "\n" + HOW_TO_FIX)
+    error.download_error = download_error  # kept for the curious; the message already says what failed
+    raise error from None  # no network traceback above the explanation
 
 
 def ensure_cached(data_csv=None, data_home=None) -> Path:
