@@ -1141,7 +1141,7 @@ def run_host_checks(opts, state: HostState) -> list[Check]:
     if state.docker_ok:
         r = run_cmd(["docker", "ps", "--format", "{{.Names}}\t{{.Ports}}"], 20)
         published = parse_docker_ps_ports(r.stdout) if r.rc == 0 else {}
-        hc = docker_json(["inspect", "--format", "{{json .}}", opts.container])
+        hc = docker_json(["container", "inspect", "--format", "{{json .}}", opts.container])
         state.container_running = bool(hc and (hc.get("State") or {}).get("Running"))
         state.container_gpu = bool(hc) and container_has_gpu(hc.get("HostConfig") or {})
     bind = probe_port(opts.port)

@@ -166,7 +166,7 @@ elif args[:2] == ["image", "inspect"]:
                        "Config": {{"Labels": {{"org.pytorch-lab.lock-sha256": state["label"]}}}}}}]))
 elif args[0] == "ps":
     print("pytorch-lab\t127.0.0.1:%d->8888/tcp" % state["port"] if state["container"] else "")
-elif args[0] == "inspect":
+elif args[:2] == ["container", "inspect"]:
     if not state["container"]:
         sys.stderr.write("Error: No such object: pytorch-lab\n"); sys.exit(1)
     print(json.dumps({{"State": {{"Running": True}}, "HostConfig": {{"DeviceRequests": None}}}}))
