@@ -386,7 +386,7 @@ def container_has_gpu(host_config: dict) -> bool:
 # --------------------------------------------------------------------------------------------------- port
 def probe_port(port: int, host: str = "127.0.0.1") -> int | None:
     """Try to bind like the lab's published port would; returns the errno (EADDRINUSE, EACCES) or None when free."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ignore TIME_WAIT leftovers, not listeners
         s.bind((host, port))
@@ -448,7 +448,7 @@ def suggest_port(start: int, is_free=lambda p: probe_port(p) is None, tries: int
 
 
 def check_port(port: int, bind_errno: int | None, published: dict[str, set[int]], lab_container: str,
-               suggestion: int, process: str | None = None) -> Check:
+               suggestion: int, process: str | None = None, v6_errno: int | None = None) -> Check:
     """The lab's port is free, or held by the lab container (fine), or by something else (the token gets rejected)."""
     title = f"Port {port}"
     owners = sorted(name for name, ports in published.items() if port in ports)
@@ -460,6 +460,12 @@ def check_port(port: int, bind_errno: int | None, published: dict[str, set[int]]
         return Check("port", FAIL, title, f"déjà pris par le conteneur Docker « {other} »",
                      f"lancez le lab sur un autre port : {alt} (ou arrêtez l'autre conteneur : docker stop {other})",
                      data={"port": port, "owner": other, "suggested_port": suggestion})
+    if bind_errno is None and v6_errno == errno.EADDRINUSE:
+        return Check("port", WARN, title,
+                     f"libre en 127.0.0.1 mais un autre serveur écoute sur [::1]:{port} : « localhost:{port} » "
+                     "pourrait y mener et le jeton du lab y serait refusé",
+                     f"ouvrez l'adresse en 127.0.0.1 donnée par make url, ou lancez le lab ailleurs : {alt}",
+                     data={"port": port, "owner": "[::1]", "suggested_port": suggestion})
     if bind_errno is None:
         return Check("port", OK, title, "libre pour le lab", data={"port": port, "owner": None})
     if bind_errno == errno.EACCES:
@@ -1147,7 +1153,7 @@ def run_host_checks(opts, state: HostState) -> list[Check]:
     bind = probe_port(opts.port)
     in_use_by_other = bind is not None and opts.container not in {n for n, p in published.items() if opts.port in p}
     checks.append(check_port(opts.port, bind, published, opts.container, suggest_port(opts.port + 1),
-                             listener_process(opts.port) if in_use_by_other else None))
+                             listener_process(opts.port) if in_use_by_other else None, probe_port(opts.port, "::1")))
     if state.container_running and state.gpu_usable and not state.container_gpu:
         checks.append(Check("lab-container-gpu", WARN, "GPU du conteneur du lab",
                             f"le conteneur {opts.container} a été lancé sans GPU alors que l'hôte en a un",
@@ -1176,15 +1182,17 @@ def run_env_in_lab(opts, state: HostState) -> tuple[list[Check], dict | None]:
         if expect_cuda == "auto":
             expect_cuda = "yes" if state.gpu_usable and state.container_gpu else "no"
         source = {"kind": "container", "name": opts.container}
-        r = run_cmd(["docker", "exec", opts.container, *args, "--expect-cuda", expect_cuda, "--expect-jupyter", "yes"],
-                    180)
+        source["command"] = ["docker", "exec", opts.container, *args, "--expect-cuda", expect_cuda,
+                             "--expect-jupyter", "yes"]
+        r = run_cmd(source["command"], 180)
     elif state.image_present:
         use_gpu = state.gpu_usable if expect_cuda == "auto" else expect_cuda == "yes"
         source = {"kind": "image", "name": opts.image}
         base = ["docker", "run", "--rm", "--entrypoint", "python", opts.image, *args[1:], "--expect-jupyter", "no"]
         r = None
         if use_gpu:
-            r = run_cmd(base[:3] + ["--gpus", "all"] + base[3:] + ["--expect-cuda", "yes"], 300)
+            source["command"] = base[:3] + ["--gpus", "all"] + base[3:] + ["--expect-cuda", "yes"]
+            r = run_cmd(source["command"], 300)
             if r.rc != 0 and "{" not in r.stdout:
                 extra_checks.append(Check(
                     "gpu-container", FAIL, "GPU dans les conteneurs",
@@ -1193,7 +1201,8 @@ def run_env_in_lab(opts, state: HostState) -> tuple[list[Check], dict | None]:
                     "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker"))
                 r = None
         if r is None:
-            r = run_cmd(base + ["--expect-cuda", "no" if expect_cuda == "auto" else expect_cuda], 300)
+            source["command"] = base + ["--expect-cuda", "no" if expect_cuda == "auto" else expect_cuda]
+            r = run_cmd(source["command"], 300)
     else:
         return [Check("environment", WARN, "Environnement du lab", "non vérifié : l'image n'est pas construite",
                       "construisez-la (make build) puis relancez make doctor", scope="env")], None
@@ -1241,6 +1250,8 @@ def render(report: dict, verbose: bool, stream=sys.stdout) -> str:
             where = f" ({kind} {src['name']})" if scope == "env" and src else ""
             lines.append("")
             lines.append("Hôte" if scope == "host" else f"Environnement{where}")
+            if verbose and scope == "env" and src and src.get("command"):
+                lines.append(f"    • commande : {' '.join(src['command'])}")
         lines.append(f"[{g(c['status'])}] {c['title']} : {c['detail']}")
         items = c.get("items") or []
         shown = items if verbose or len(items) <= MAX_ITEMS else items[: MAX_ITEMS - 1]

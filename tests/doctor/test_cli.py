@@ -208,7 +208,9 @@ def fake_docker(tmp_path, broken_env, doctor):
 
 def test_full_report_merges_host_and_running_container(fake_docker):
     report, checks, log = fake_docker()
-    assert report["mode"] == "full" and report["env_source"] == {"kind": "container", "name": "pytorch-lab"}
+    assert report["mode"] == "full"
+    assert report["env_source"]["kind"] == "container" and report["env_source"]["name"] == "pytorch-lab"
+    assert report["env_source"]["command"][:4] == ["docker", "exec", "pytorch-lab", "python"]
     assert checks["docker"]["status"] == "ok" and checks["image"]["status"] == "ok"
     assert checks["port"]["status"] == "ok" and "pytorch-lab" in checks["port"]["detail"]
     assert checks["packages"]["scope"] == "env" and checks["packages"]["status"] == "fail"

@@ -252,6 +252,26 @@ def test_port_used_by_the_lab_is_fine_by_another_container_is_named(doctor, list
     assert "make lab PORT=8889" in other.fix and "docker stop notebook" in other.fix
 
 
+def test_port_free_in_ipv4_but_held_on_ipv6_localhost_warns(doctor):
+    try:
+        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s6.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    s6.listen(1)
+    port = s6.getsockname()[1]
+    try:
+        v4, v6 = doctor.probe_port(port), doctor.probe_port(port, "::1")
+        if v4 is not None:
+            pytest.skip("port also taken in IPv4 by another program")
+        assert v6 == errno.EADDRINUSE
+        c = doctor.check_port(port, v4, {}, "pytorch-lab", 8889, None, v6)
+        assert c.status == "warn" and "[::1]" in c.detail and "make lab PORT=8889" in c.fix
+    finally:
+        s6.close()
+
+
 # ------------------------------------------------------------------------------------------------ disk
 def test_disk_thresholds(doctor):
     assert doctor.check_disk("/var/lib/docker", 40 * 10**9).status == "ok"
