@@ -2,7 +2,15 @@
 """Diagnose the PyTorch GPU Lab: host (Docker, NVIDIA driver, port, disk) and environment (Python, lock, CUDA, Jupyter, data).
 
 Style of `flutter doctor`: one line per check (✓ ok, ! warn, ✗ fail), a fix line under each ! and ✗, a summary,
-exit status 1 when any check fails (0 otherwise, 2 for bad usage). `--json` prints the same report for machines.
+exit status 1 when any check fails (0 otherwise, 2 for bad usage). `--json` prints the same report for machines:
+  {"schema": 1, "mode": "full"|"host-only"|"env-only",
+   "env_source": {"kind": "container"|"image"|"local", "name": ..., "command": [...]} | null,
+   "checks": [{"name", "status": "ok"|"warn"|"fail", "title", "detail", "fix": str|null, "scope": "host"|"env",
+               "items": [str], "details": [str], "data": {...}}],
+   "summary": {"ok", "warn", "fail", "total", "exit_status"}, "exit_status": 0|1}
+Check names: docker, image, nvidia-driver, gpu-runtime, port, lab-container-gpu, gpu-container, disk, environment
+(host side); python-pin, python-age, packages, lab-package, torch-cuda, jupyter, dataset (environment side).
+On the host the environment part runs in the lab container (`docker exec`) or a throw-away one (`docker run --rm`).
 
 Host checks only need the standard library; environment checks import torch / packaging lazily. Every decision is a
 small function taking raw inputs (command output, version strings, dates) so tests fake only the boundaries.
@@ -467,7 +475,9 @@ def check_port(port: int, bind_errno: int | None, published: dict[str, set[int]]
                      f"ouvrez l'adresse en 127.0.0.1 donnée par make url, ou lancez le lab ailleurs : {alt}",
                      data={"port": port, "owner": "[::1]", "suggested_port": suggestion})
     if bind_errno is None:
-        return Check("port", OK, title, "libre pour le lab", data={"port": port, "owner": None})
+        lab_ports = sorted(published.get(lab_container) or ())
+        note = f" (le lab {lab_container} tourne déjà sur le port {lab_ports[0]})" if lab_ports else ""
+        return Check("port", OK, title, "libre pour le lab" + note, data={"port": port, "owner": None})
     if bind_errno == errno.EACCES:
         return Check("port", FAIL, title, "port réservé (< 1024 ou interdit)", f"choisissez un port ≥ 1024 : {alt}",
                      data={"port": port, "owner": None, "suggested_port": suggestion})
