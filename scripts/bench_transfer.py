@@ -610,53 +610,80 @@ def _measure_h2h(torch, src, cfg) -> dict:
     return measure(cpu_batch(lambda: dst.copy_(src)), cfg)
 
 
+def _transfers_one_size(torch, size, cfg, use_cuda, device, free_dev, progress, records) -> None:
+    """All copy modes for one size; buffers are locals, so they are freed when this returns."""
+    src = torch.empty(size, dtype=torch.uint8).fill_(1)  # touched: no first-touch page faults while timing
+    progress.start(f"{MODE_LABELS['h2h_pageable_blocking']} {format_bytes(size)}")
+    records.append(_transfer_record("h2h_pageable_blocking", size, _measure_h2h(torch, src, cfg)))
+    progress.done()
+    if not use_cuda:
+        return
+    if free_dev is not None and size > 0.8 * free_dev:
+        raise MemoryError(f"pas assez de mémoire GPU libre ({format_bytes(free_dev)})")
+    hosts = {"pageable": src, "pinned": torch.empty(size, dtype=torch.uint8, pin_memory=True).fill_(1)}
+    dev = torch.empty(size, dtype=torch.uint8, device=device).fill_(3)
+    for mode in GPU_MODES:
+        direction, memory, blocking = mode.split("_")
+        host, nb = hosts[memory], blocking == "nonblocking"
+        if direction == "h2d":
+            def fn(h=host, nb=nb):
+                dev.copy_(h, non_blocking=nb)
+        else:
+            def fn(h=host, nb=nb):
+                h.copy_(dev, non_blocking=nb)
+        progress.start(f"{MODE_LABELS[mode]} {format_bytes(size)}")
+        records.append(_transfer_record(mode, size, measure(cuda_batch(torch, fn), cfg)))
+        progress.done()
+
+
 def measure_transfers(torch, sizes, cfg, use_cuda, device, progress, skipped) -> list[dict]:
     """Host->host copies always; H2D/D2H x pageable/pinned x blocking/non_blocking with a GPU."""
     records = []
     _, host_avail = host_memory()
     free_dev = torch.cuda.mem_get_info(device)[0] if use_cuda else None
     for size in sizes:
-        modes = ["h2h_pageable_blocking"] + (GPU_MODES if use_cuda else [])
         if host_avail is not None and 2 * size > 0.8 * host_avail:
-            for mode in modes:
+            for mode in ["h2h_pageable_blocking"] + (GPU_MODES if use_cuda else []):
                 progress.start(f"{MODE_LABELS[mode]} {format_bytes(size)} (ignorée)")
                 progress.done()
             skipped.append({"what": "transfers", "size_bytes": size,
                             "reason": f"pas assez de mémoire hôte libre ({format_bytes(host_avail)} disponibles)"})
             continue
-        bufs = {}
         try:
-            src = bufs["src"] = torch.empty(size, dtype=torch.uint8).fill_(1)
-            progress.start(f"{MODE_LABELS['h2h_pageable_blocking']} {format_bytes(size)}")
-            records.append(_transfer_record("h2h_pageable_blocking", size, _measure_h2h(torch, src, cfg)))
-            progress.done()
-            if use_cuda:
-                if free_dev is not None and size > 0.8 * free_dev:
-                    raise MemoryError(f"pas assez de mémoire GPU libre ({format_bytes(free_dev)})")
-                hosts = {"pageable": src, "pinned": torch.empty(size, dtype=torch.uint8, pin_memory=True).fill_(1)}
-                bufs["pinned"] = hosts["pinned"]
-                dev = bufs["dev"] = torch.empty(size, dtype=torch.uint8, device=device).fill_(3)
-                for mode in GPU_MODES:
-                    direction, memory, blocking = mode.split("_")
-                    host, nb = hosts[memory], blocking == "nonblocking"
-                    if direction == "h2d":
-                        def fn(h=host, nb=nb):
-                            dev.copy_(h, non_blocking=nb)
-                    else:
-                        def fn(h=host, nb=nb):
-                            h.copy_(dev, non_blocking=nb)
-                    progress.start(f"{MODE_LABELS[mode]} {format_bytes(size)}")
-                    records.append(_transfer_record(mode, size, measure(cuda_batch(torch, fn), cfg)))
-                    progress.done()
-                del hosts
+            _transfers_one_size(torch, size, cfg, use_cuda, device, free_dev, progress, records)
         except Exception as exc:
             if not is_oom(exc):
                 raise
             skipped.append({"what": "transfers", "size_bytes": size, "reason": f"mémoire insuffisante : {exc}"[:300]})
         finally:
-            bufs.clear()
             _free_memory(torch, use_cuda)
     return records
+
+
+def _pin_one_size(torch, size, cfg, progress, results) -> None:
+    src = torch.empty(size, dtype=torch.uint8).fill_(1)
+    emptied = _empty_host_cache(torch)
+
+    def cold_batch(reps: int) -> float:
+        keep = []
+        start = time.perf_counter_ns()
+        for _ in range(reps):
+            keep.append(src.pin_memory())  # kept alive: each call needs a new page-locked block
+        elapsed = (time.perf_counter_ns() - start) / 1e9
+        keep.clear()
+        _empty_host_cache(torch)
+        return elapsed
+
+    progress.start(f"pin_memory {format_bytes(size)} (1er appel)")
+    cold = measure(cold_batch, cfg)
+    progress.done()
+    progress.start(f"pin_memory {format_bytes(size)} (cache)")
+    cached = measure(cpu_batch(src.pin_memory), cfg)  # result dropped at once: the block goes back to the cache
+    progress.done()
+    for kind, res in (("cold", cold), ("cached", cached)):
+        results.append({"kind": kind, "size_bytes": size, "reps_per_sample": res["reps_per_sample"],
+                        "time_s": res["time_s"], "samples_s": res["samples_s"],
+                        "host_cache_emptied": emptied if kind == "cold" else None})
 
 
 def measure_pin_memory(torch, sizes, cfg, use_cuda, progress, skipped) -> dict:
@@ -669,42 +696,17 @@ def measure_pin_memory(torch, sizes, cfg, use_cuda, progress, skipped) -> dict:
     for size in sizes:
         if host_avail is not None and 3 * size > 0.8 * host_avail:
             skipped.append({"what": "pin_memory", "size_bytes": size, "reason": "pas assez de mémoire hôte libre"})
-            progress.start(f"pin_memory {format_bytes(size)} (ignorée)")
-            progress.done()
-            progress.start(f"pin_memory {format_bytes(size)} (ignorée)")
-            progress.done()
+            for _ in range(2):
+                progress.start(f"pin_memory {format_bytes(size)} (ignorée)")
+                progress.done()
             continue
-        src = None
         try:
-            src = torch.empty(size, dtype=torch.uint8).fill_(1)
-            emptied = _empty_host_cache(torch)
-
-            def cold_batch(reps: int) -> float:
-                keep = []
-                start = time.perf_counter_ns()
-                for _ in range(reps):
-                    keep.append(src.pin_memory())  # kept alive: each call needs a new pinned block
-                elapsed = (time.perf_counter_ns() - start) / 1e9
-                keep.clear()
-                _empty_host_cache(torch)
-                return elapsed
-
-            progress.start(f"pin_memory {format_bytes(size)} (1er appel)")
-            cold = measure(cold_batch, cfg)
-            progress.done()
-            progress.start(f"pin_memory {format_bytes(size)} (cache)")
-            cached = measure(cpu_batch(src.pin_memory), cfg)
-            progress.done()
-            for kind, res in (("cold", cold), ("cached", cached)):
-                results.append({"kind": kind, "size_bytes": size, "reps_per_sample": res["reps_per_sample"],
-                                "time_s": res["time_s"], "samples_s": res["samples_s"],
-                                "host_cache_emptied": emptied if kind == "cold" else None})
+            _pin_one_size(torch, size, cfg, progress, results)
         except Exception as exc:
             if not is_oom(exc):
                 raise
             skipped.append({"what": "pin_memory", "size_bytes": size, "reason": f"mémoire insuffisante : {exc}"[:300]})
         finally:
-            src = None
             _empty_host_cache(torch)
             _free_memory(torch, use_cuda)
     return {"available": True, "reason": None, "results": results}
@@ -725,63 +727,63 @@ def workload_label(workload: str, n: int) -> str:
     return f"Addition de deux vecteurs de {format_count(n)} floats"
 
 
+def _compute_one_size(torch, workload, n, cfg, use_cuda, device, gen, progress, records) -> None:
+    """One problem size on every target; buffers are locals, freed when this returns."""
+    shape = (n, n) if workload == "matmul" else (n,)
+    op = torch.matmul if workload == "matmul" else torch.add
+    a, b = torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
+    c = torch.empty(shape)
+    timers = {"cpu": cpu_batch(lambda: op(a, b, out=c))}
+    if use_cuda:
+        da, db, dc = (torch.empty(shape, device=device) for _ in range(3))
+        pa, pb, pc = (torch.empty(shape, pin_memory=True) for _ in range(3))
+        pa.copy_(a)
+        pb.copy_(b)
+        da.copy_(a)
+        db.copy_(b)
+
+        def e2e():  # what `x.to("cuda")` ... `y.cpu()` costs: blocking copies from ordinary (pageable) memory
+            da.copy_(a)
+            db.copy_(b)
+            op(da, db, out=dc)
+            c.copy_(dc)
+
+        def e2e_pinned():  # the same from pinned memory with non_blocking copies (all on the current stream)
+            da.copy_(pa, non_blocking=True)
+            db.copy_(pb, non_blocking=True)
+            op(da, db, out=dc)
+            pc.copy_(dc, non_blocking=True)
+
+        timers["gpu_compute"] = cuda_batch(torch, lambda: op(da, db, out=dc))
+        timers["gpu_e2e"] = cuda_batch(torch, e2e)
+        timers["gpu_e2e_pinned"] = cuda_batch(torch, e2e_pinned)
+    for target in TARGETS:
+        if target not in timers:
+            continue
+        progress.start(f"{workload} {n} {TARGET_LABELS[target]}")
+        res = measure(timers[target], cfg)
+        progress.done()
+        flops = workload_flops(workload, n)
+        records.append({
+            "workload": workload, "size": n, "target": target,
+            "flops": flops, "link_bytes": workload_link_bytes(workload, n),
+            "reps_per_sample": res["reps_per_sample"], "time_s": res["time_s"],
+            "gflops": flops / res["time_s"]["median"] / 1e9, "samples_s": res["samples_s"],
+        })
+
+
 def measure_compute(torch, workload, sizes, cfg, use_cuda, device, progress, skipped) -> list[dict]:
     """CPU (all threads) vs GPU compute only vs GPU with copies in and out, float32."""
     records = []
-    targets = TARGETS if use_cuda else ("cpu",)
     gen = torch.Generator().manual_seed(0)
     for n in sizes:
-        shape = (n, n) if workload == "matmul" else (n,)
-        op = torch.matmul if workload == "matmul" else torch.add
-        bufs = {}
         try:
-            a = bufs["a"] = torch.randn(shape, generator=gen)
-            b = bufs["b"] = torch.randn(shape, generator=gen)
-            c = bufs["c"] = torch.empty(shape)
-            fns = {"cpu": (cpu_batch, lambda: op(a, b, out=c))}
-            if use_cuda:
-                da, db, dc = (torch.empty(shape, device=device) for _ in range(3))
-                bufs.update(da=da, db=db, dc=dc)
-                pa, pb, pc = (torch.empty(shape, pin_memory=True) for _ in range(3))
-                bufs.update(pa=pa, pb=pb, pc=pc)
-                pa.copy_(a)
-                pb.copy_(b)
-                da.copy_(a)
-                db.copy_(b)
-
-                def e2e():  # what `.to("cuda")` ... `.cpu()` costs: blocking copies from pageable memory
-                    da.copy_(a)
-                    db.copy_(b)
-                    op(da, db, out=dc)
-                    c.copy_(dc)
-
-                def e2e_pinned():
-                    da.copy_(pa, non_blocking=True)
-                    db.copy_(pb, non_blocking=True)
-                    op(da, db, out=dc)
-                    pc.copy_(dc, non_blocking=True)
-
-                fns["gpu_compute"] = (lambda f: cuda_batch(torch, f), lambda: op(da, db, out=dc))
-                fns["gpu_e2e"] = (lambda f: cuda_batch(torch, f), e2e)
-                fns["gpu_e2e_pinned"] = (lambda f: cuda_batch(torch, f), e2e_pinned)
-            for target in targets:
-                make, fn = fns[target]
-                progress.start(f"{workload} {n} {TARGET_LABELS[target]}")
-                res = measure(make(fn), cfg)
-                progress.done()
-                records.append({
-                    "workload": workload, "size": n, "target": target,
-                    "flops": workload_flops(workload, n), "link_bytes": workload_link_bytes(workload, n),
-                    "reps_per_sample": res["reps_per_sample"], "time_s": res["time_s"],
-                    "gflops": workload_flops(workload, n) / res["time_s"]["median"] / 1e9,
-                    "samples_s": res["samples_s"],
-                })
+            _compute_one_size(torch, workload, n, cfg, use_cuda, device, gen, progress, records)
         except Exception as exc:
             if not is_oom(exc):
                 raise
             skipped.append({"what": workload, "size": n, "reason": f"mémoire insuffisante : {exc}"[:300]})
         finally:
-            bufs.clear()
             _free_memory(torch, use_cuda)
     return records
 
@@ -1030,7 +1032,10 @@ def make_plots(out_dir: str, report: dict) -> dict:
         plot_roofline(plt, os.path.join(out_dir, PLOT_ROOFLINE), report, roof)
         produced.append(PLOT_ROOFLINE)
     else:
-        skipped[PLOT_ROOFLINE] = "pas de GPU : le « roofline » du lien hôte↔GPU n'a pas de sens sans lien ni GPU"
+        skipped[PLOT_ROOFLINE] = (
+            "il faut au moins deux tailles de copie épinglée H2D et des calculs CPU et GPU mesurés"
+            if report["environment"].get("gpu") else
+            "pas de GPU : le « roofline » du lien hôte↔GPU n'a pas de sens sans lien ni GPU")
     return {"produced": produced, "skipped": skipped}
 
 
