@@ -1332,9 +1332,7 @@ def parse_args(argv):
                    help="serveur Jupyter attendu (auto : oui si un processus jupyter tourne ici)")
     p.add_argument("--today", type=date_type, default=os.environ.get("LAB_DOCTOR_TODAY") or None,
                    help="date du jour AAAA-MM-JJ (tests de la règle d'âge de Python)")
-    opts = p.parse_args(argv)
-    if isinstance(opts.today, str):
-        opts.today = date_type(opts.today)
+    opts = p.parse_args(argv)  # string defaults (PORT, LAB_DOCTOR_TODAY) go through `type` too
     if in_image and not opts.host_only:
         opts.env_only = True
     return opts
