@@ -1282,8 +1282,12 @@ def render(report: dict, verbose: bool, stream=sys.stdout) -> str:
     else:
         lines.append(f"{g(OK)} Tout est en ordre ({s['total']} vérifications).")
     text = "\n".join(lines)
-    if not fancy:
-        text = text.encode("ascii", "replace").decode()
+    if not fancy:  # an ASCII-only terminal: keep French readable (é -> e, ≥ -> >=) rather than print '?'
+        import unicodedata
+
+        for u, a in (("≥", ">="), ("≠", "!="), ("→", "->"), ("…", "..."), ("«", '"'), ("»", '"'), ("✗", "X")):
+            text = text.replace(u, a)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return text
 
 

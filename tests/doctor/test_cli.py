@@ -235,3 +235,18 @@ def test_stale_image_missing_image_and_daemon_down(fake_docker):
     report, checks, _ = fake_docker(daemon=False)
     assert checks["docker"]["status"] == "fail" and "sudo systemctl start docker" in checks["docker"]["fix"]
     assert "image" not in checks and checks["environment"]["status"] == "warn"
+
+
+def test_render_falls_back_to_readable_ascii(doctor):
+    class AsciiTerminal:
+        encoding = "ascii"
+
+        def isatty(self):
+            return False
+
+    checks = [doctor.check_driver("575.57.08", "13.0", "nvidia-smi", "lock"), doctor.check_disk("/", 40 * 10**9)]
+    text = doctor.render(doctor.build_report(checks, "host-only", None), False, AsciiTerminal())
+    text.encode("ascii")
+    assert "[X] Pilote NVIDIA : pilote 575.57.08 trop ancien pour CUDA 13.0 de torch (il faut >= 580)" in text
+    assert "-> Correctif : installez un pilote NVIDIA >= 580" in text
+    assert "[OK] Espace disque" in text and "Hote" in text
