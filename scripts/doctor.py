@@ -1166,7 +1166,7 @@ def run_host_checks(opts, state: HostState) -> list[Check]:
                              listener_process(opts.port) if in_use_by_other else None, probe_port(opts.port, "::1")))
     if state.container_running and state.gpu_usable and not state.container_gpu:
         checks.append(Check("lab-container-gpu", WARN, "GPU du conteneur du lab",
-                            f"le conteneur {opts.container} a été lancé sans GPU alors que l'hôte en a un",
+                            f"le conteneur {opts.container} a été lancé sans GPU alors que l'hôte en a un (voulu si GPU=off)",
                             "relancez-le : make stop && make lab (votre dossier de travail est conservé)"))
 
     root = (docker_info or {}).get("DockerRootDir") or "/var/lib/docker"
