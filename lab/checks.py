@@ -30,6 +30,9 @@ __all__ = [
     "expect_tensor",
     "expect_close",
     "count_torch_calls",
+    "same",
+    "describe",
+    "compare_with_reference",
 ]
 
 
@@ -186,3 +189,132 @@ def count_torch_calls(fn: Callable[..., Any], *args: Any) -> tuple[Any, int]:
     with counter:
         result = fn(*args)
     return result, counter.count
+
+
+def same(a: Any, b: Any, *, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
+    """Equal results: tensors of the same shape, dtype and (close) values, or equal plain values."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return False
+        if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+            return False
+        if a.device.type == "meta":
+            return True
+        return bool(torch.allclose(a.detach().to("cpu", torch.float64), b.detach().to("cpu", torch.float64),
+                                   rtol=rtol, atol=atol, equal_nan=True))
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= atol + rtol * abs(float(b))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same(x, y, rtol=rtol, atol=atol) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def describe(value: Any) -> str:
+    """Short French description of an input or a result, for failure messages."""
+    if isinstance(value, torch.Tensor):
+        text = f"tenseur de forme {tuple(value.shape)} ({value.dtype})"
+        if value.numel() <= 12 and value.device.type != "meta":
+            text += f" {value.tolist()}"
+        return text
+    return repr(value)
+
+
+def _difference(got: Any, expected: Any, what: str) -> str:
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            extra = (" (pour un résultat (valeurs, indices) de max/min, prenez `.values`)"
+                     if hasattr(got, "values") and hasattr(got, "indices") else "")
+            return f"{what} devrait être un tenseur, pas un objet de type {type(got).__name__}{extra}."
+        if got.shape != expected.shape:
+            return f"{what} a la forme {tuple(got.shape)} au lieu de {tuple(expected.shape)}."
+        if got.dtype != expected.dtype:
+            return f"{what} est de type {got.dtype} au lieu de {expected.dtype}."
+        if got.device != expected.device:
+            return f"{what} est sur le device {got.device} au lieu de {expected.device}."
+        worst = (got.detach().cpu().double() - expected.detach().cpu().double()).abs().max().item()
+        return f"{what} : valeurs incorrectes (écart maximal {worst:.3g})."
+    return f"{what} vaut {got!r} au lieu de {expected!r}."
+
+
+def compare_with_reference(
+    fn: Any,
+    reference: Callable[..., Any],
+    inputs: list[tuple[Any, ...]],
+    *,
+    name: str,
+    mistakes: list[tuple[Callable[..., Any], str]] = (),
+    hint: str | None = None,
+    on_error: Callable[[BaseException], str | None] | None = None,
+    max_ops: int | None = None,
+    loop_hint: str = "Pensez aux motifs (tranches, masques) plutôt qu'aux boucles.",
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> None:
+    """Run the student's ``fn`` and ``reference`` on each argument tuple and explain the first difference.
+
+    Each argument tuple is cloned for each call, so an in-place mistake cannot hide. When a wrong result equals
+    what a known mistake gives on every input (``mistakes``: ``(wrong_function, hint)`` pairs, tried in order),
+    its hint is shown; otherwise ``hint``. ``max_ops`` bounds the number of torch operations (loops exceed it).
+    """
+    def fresh(args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+
+    require(fn, name)
+    if not callable(fn):
+        call(fn, name=name)  # raises the "must be a function" failure
+    results = []
+    for args in inputs:
+        expected = reference(*fresh(args))
+        got, ops = call(count_torch_calls, fn, *fresh(args), name=name, on_error=on_error)
+        if max_ops is not None and ops > max_ops:
+            raise CheckFailed(f"« {name} » effectue {ops} opérations torch sur un {describe(args[0])} : "
+                              f"c'est une boucle.\n👉 {loop_hint}")
+        results.append((args, got, expected))
+    wrong = [r for r in results if not same(r[1], r[2], rtol=rtol, atol=atol)]
+    if not wrong:
+        return
+
+    def matches(mistake: Callable[..., Any]) -> bool:
+        """The student's results are exactly what this known mistake gives, on every input."""
+        try:
+            return all(same(got, mistake(*fresh(args)), rtol=rtol, atol=atol) for args, got, _ in results)
+        except Exception:  # a mistake that cannot even run on these inputs is not this one
+            return False
+
+    found = next((wrong_hint for mistake, wrong_hint in mistakes if matches(mistake)), hint)
+    args, got, expected = wrong[0]
+    inputs_text = ", ".join(describe(a) for a in args)
+    message = f"{name}({inputs_text}) :\n{_difference(got, expected, 'le résultat')}"
+    if found:
+        message += f"\n👉 {found}"
+    raise CheckFailed(message)
+
+
+def _show_check_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for ``CheckFailed``: show the French message, not a traceback through ``lab``.
+
+    The cell still ends in error (same ``ename``), so "Run all" stops there as it should.
+    """
+    formatter = shell.InteractiveTB
+    mode = formatter.mode
+    formatter.set_mode("Minimal")
+    try:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    finally:
+        formatter.set_mode(mode)
+
+
+def _install_ipython_handler() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((CheckFailed,), _show_check_failure)
+
+
+_install_ipython_handler()

@@ -65,6 +65,8 @@ def test_student_notebook_fails_only_at_unfilled_checks(source, tmp_path, monkey
                 f"a check of an unfilled exercise must fail with NotDone:\n{cell.source}\n"
                 + "\n".join(f"{e.ename}: {e.evalue}" for e in errors))
             assert "✅" not in _stdout(cell)
+            shown = "\n".join(errors[0].traceback)
+            assert "pas encore fait" in shown and "checks.py" not in shown, "students see the message, not lab internals"
         else:
             assert not errors, (f"cell without a check fails in the student version:\n{cell.source}\n"
                                 + "\n".join(f"{e.ename}: {e.evalue}" for e in errors))

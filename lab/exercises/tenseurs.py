@@ -1,0 +1,324 @@
+"""Checks, part 01 (tenseurs): creation, dtypes and memory, quantization, patterns, operators, in-place,
+aggregations over axes, squeeze/unsqueeze. Every check draws fresh random inputs."""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+import sys
+
+import torch
+
+from lab.checks import CheckFailed, call, compare_with_reference, describe, expect_tensor, fresh_generator, ok, require
+from lab.solutions import tenseurs as ref
+
+_LOOP = ("Pas de boucle Python sur les éléments : écrivez un motif (x[:, ::2], un masque x[x > 0]…), "
+         "une seule opération qui traite tout le tenseur.")
+
+
+def _rng() -> random.Random:
+    return random.Random(secrets.randbits(64))
+
+
+def _matrices(count: int = 4, *, min_size: int = 12, max_size: int = 30, square: bool = False) -> list[tuple]:
+    """Random float matrices with distinct numbers of rows and columns (a wrong axis then shows)."""
+    rng, g = _rng(), fresh_generator()
+    out = []
+    for _ in range(count):
+        n = rng.randint(min_size, max_size)
+        m = n if square else rng.choice([k for k in range(min_size, max_size + 2) if k != n])
+        out.append((torch.randn(n, m, generator=g) * 10,))
+    return out
+
+
+def check_grille(grille) -> None:
+    rng = _rng()
+    inputs = [(rng.randint(2, 7), rng.randint(2, 7)) for _ in range(3)] + [(3, 4)]
+    inputs = [(n, m + 1) if n == m else (n, m) for n, m in inputs]
+    compare_with_reference(grille, ref.grille, inputs, name="grille", mistakes=[
+        (lambda n, m: torch.arange(n * m).reshape(m, n), "Lignes et colonnes inversées : reshape(n_lignes, n_colonnes)."),
+        (lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "torch.arange(k) commence à 0 (et s'arrête à k - 1)."),
+        (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez les entiers de torch.arange (int64)."),
+    ], hint="torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)")
+    ok("grille : torch.arange(...).reshape(...) donne la matrice des diapositives.")
+
+
+def check_zeros_comme(zeros_comme) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = []
+    for dtype in rng.sample([torch.int64, torch.int8, torch.float64, torch.float16, torch.int32], 3) + [torch.float32]:
+        shape = tuple(rng.randint(1, 5) for _ in range(rng.randint(1, 3)))
+        x = (torch.randn(shape, generator=g) * 50).to(dtype)
+        if dtype.is_floating_point:
+            x.view(-1)[0] = float("inf")  # x * 0 is nan there
+        inputs.append((x,))
+    compare_with_reference(zeros_comme, ref.zeros_comme, inputs, name="zeros_comme", mistakes=[
+        (lambda x: torch.zeros(x.shape), "torch.zeros(x.shape) est toujours en float32 : torch.zeros_like(x) garde "
+                                         "le dtype (et le device) de x."),
+        (lambda x: x * 0, "x * 0 donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
+    ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
+    x = torch.ones(3)
+    call(zeros_comme, x, name="zeros_comme")
+    if not torch.equal(x, torch.ones(3)):
+        raise CheckFailed("zeros_comme a modifié son argument (x.zero_() ?) : renvoyez un nouveau tenseur.")
+    ok("zeros_comme garde la forme et le dtype.")
+
+
+def check_octets_par_valeur(octets_par_valeur) -> None:
+    require(octets_par_valeur, "octets_par_valeur")
+    if not isinstance(octets_par_valeur, dict):
+        raise CheckFailed("octets_par_valeur doit être un dictionnaire {dtype: nombre d'octets}.")
+    for dtype, expected in ref.octets_par_valeur.items():
+        got = octets_par_valeur.get(dtype)
+        if got == expected:
+            continue
+        if got == expected * 8:
+            hint = "C'est le nombre de bits ; un octet = 8 bits."
+        else:
+            hint = "Le nombre dans le nom du type est en bits (float32 = 32 bits) ; vérifiez avec x.element_size()."
+        raise CheckFailed(f"Un {dtype} pèse {got!r} octet(s) d'après vous ; ce n'est pas ça.\n👉 {hint}")
+    ok("Un réel pèse 8 octets en float64, 4 en float32, 2 en float16 ; un int8 pèse 1 octet.")
+
+
+def check_poids_en_octets(poids_en_octets) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = []
+    for dtype in [torch.float64, torch.float32, torch.float16, torch.int8]:
+        shape = (rng.randint(2, 60), rng.randint(2, 60))
+        inputs.append(((torch.rand(shape, generator=g) * 100).to(dtype),))
+    rng.shuffle(inputs)
+    compare_with_reference(poids_en_octets, ref.poids_en_octets, inputs, name="poids_en_octets", mistakes=[
+        (lambda x: x.numel(), "x.numel() compte les valeurs ; multipliez par la taille d'une valeur, "
+                              "x.element_size()."),
+        (lambda x: len(x), "len(x) ne compte que les lignes : x.numel() compte toutes les valeurs."),
+        (lambda x: x.element_size(), "C'est le poids d'UNE valeur ; multipliez par leur nombre, x.numel()."),
+        (lambda x: sys.getsizeof(x), "sys.getsizeof mesure l'objet Python, pas les données du tenseur."),
+        (lambda x: x.numel() * x.element_size() * 8, "C'est en bits ; on veut des octets."),
+    ])
+    ok("poids_en_octets = nombre de valeurs × taille d'une valeur.")
+
+
+def check_valeurs_sur_n_bits(valeurs_sur_n_bits) -> None:
+    rng = _rng()
+    inputs = [(n,) for n in rng.sample([1, 3, 5, 6, 7, 9, 10, 12, 16], 4)] + [(4,), (8,)]
+    compare_with_reference(valeurs_sur_n_bits, ref.valeurs_sur_n_bits, inputs, name="valeurs_sur_n_bits", mistakes=[
+        (lambda n: 2 * n, "Chaque bit double le nombre de possibilités : 2 ** n, pas 2 * n."),
+        (lambda n: 2**n - 1, "2 ** n - 1 est la plus grande valeur ; en comptant 0, il y a 2 ** n valeurs."),
+        (lambda n: n**2, "Chaque bit double le nombre de possibilités : 2 ** n, pas n ** 2."),
+    ], hint="Chaque bit double le nombre de possibilités.")
+    ok("Sur 4 bits : 16 valeurs ; sur 8 bits : 256.")
+
+
+def check_quantifier_int8(quantifier_int8) -> None:
+    rng, g = _rng(), fresh_generator()
+    for _ in range(3):
+        scale = 10 ** rng.uniform(-3, 3)
+        x = torch.randn(rng.randint(20, 200), generator=g) * scale
+        x[rng.randrange(len(x))] = x.abs().max() * 1.5  # the largest |x| is a positive value
+        result = call(quantifier_int8, x.clone(), name="quantifier_int8")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise CheckFailed("quantifier_int8 doit renvoyer le couple (q, echelle).")
+        q, echelle = result
+        expect_tensor(q, "q", shape=x.shape, dtype=torch.int8,
+                      dtype_hint="Convertissez à la fin avec .to(torch.int8).")
+        echelle = float(echelle)
+        top = x.abs().max().item()
+        if echelle == 1.0 and abs(top / 127 - 1) > 1e-3:
+            raise CheckFailed("Avec echelle = 1, x.to(torch.int8) tronque et déborde.\n👉 Mettez d'abord à "
+                              "l'échelle : echelle = x.abs().max() / 127, puis q = round(x / echelle).")
+        if not echelle > 0 or not math.isfinite(echelle):
+            raise CheckFailed(f"echelle = {echelle} : elle doit être un réel positif (x.abs().max() / 127).")
+        erreur = (q.float() * echelle - x).abs()
+        if erreur.max() <= echelle / 2 * (1 + 1e-3) + 1e-12 * top:
+            if echelle > top / 127 * (1 + 1e-4):
+                raise CheckFailed(f"La plage [-127, 127] n'est pas toute utilisée (la plus grande valeur devient "
+                                  f"{q.abs().max().item()} et non 127) : de la précision est perdue.\n"
+                                  "👉 echelle = x.abs().max() / 127.")
+            if echelle < top / 127.5:
+                raise CheckFailed(f"echelle = {echelle:.4g} est trop petite pour max|x| = {top:.4g}.")
+            continue
+        wrapped = (q.float() * x < 0) & (x.abs() > 2 * echelle)
+        if wrapped.any():
+            hint = ("Dépassement : int8 va de -128 à 127 et une valeur trop grande « fait le tour » (128 devient "
+                    "-128). Divisez par 127 (echelle = max|x| / 127) ou bornez avec .clamp(-127, 127) avant .to().")
+        elif torch.equal(q, torch.trunc(x / echelle).clamp(-128, 127).to(torch.int8)):
+            hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / echelle)."
+        else:
+            hint = "q = torch.round(x / echelle).to(torch.int8) avec echelle = x.abs().max() / 127."
+        raise CheckFailed(f"Erreur de quantification max {erreur.max().item():.3g}, plus que echelle / 2 = "
+                          f"{echelle / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
+    ok(f"quantifier_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
+       f"erreur max {erreur.max().item():.3g} ≤ echelle / 2 = {echelle / 2:.3g}.")
+
+
+def check_une_colonne_sur_deux(une_colonne_sur_deux) -> None:
+    inputs = _matrices(3)
+    compare_with_reference(une_colonne_sur_deux, ref.une_colonne_sur_deux, inputs, name="une_colonne_sur_deux",
+                           max_ops=10, loop_hint=_LOOP, mistakes=[
+        (lambda x: x[::2], "x[::2] prend une LIGNE sur deux ; les colonnes sont le second indice : x[:, ::2]."),
+        (lambda x: x[:, 1::2], "Commencez à la colonne 0 : x[:, ::2]."),
+        (lambda x: x[::2, ::2], "Gardez toutes les lignes : x[:, ::2]."),
+    ])
+    ok("une_colonne_sur_deux : x[:, ::2], sans boucle.")
+
+
+def check_positifs_seulement(positifs_seulement) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = [(torch.randint(-5, 6, (rng.randint(12, 30), rng.randint(12, 30)), generator=g).float(),)
+              for _ in range(3)]
+    compare_with_reference(positifs_seulement, ref.positifs_seulement, inputs, name="positifs_seulement",
+                           max_ops=10, loop_hint=_LOOP, mistakes=[
+        (lambda x: x > 0, "x > 0 est le masque (des booléens) ; indexez avec : x[x > 0]."),
+        (lambda x: x[x >= 0], "Strictement positifs : 0 n'en fait pas partie (x > 0)."),
+        (lambda x: torch.where(x > 0, x, 0.0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
+        (lambda x: x * (x > 0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
+    ])
+    ok("positifs_seulement : un masque x[x > 0].")
+
+
+def check_terme_a_terme(terme_a_terme) -> None:
+    inputs = _matrices(3)
+
+    def explain(exc: BaseException) -> str | None:
+        if isinstance(exc, RuntimeError) and "mat" in str(exc):
+            return "@ est le produit matriciel ; le produit terme à terme s'écrit *."
+        return None
+
+    compare_with_reference(terme_a_terme, ref.terme_a_terme, inputs, name="terme_a_terme", on_error=explain, mistakes=[
+        (lambda x: x * x + 2, "Priorités : x * y avec y = x + 2, donc x * (x + 2)."),
+        (lambda x: x + 2, "Il faut ensuite multiplier terme à terme : z = x * y."),
+    ], hint="y = x + 2 puis z = x * y (terme à terme).")
+    ok("terme_a_terme : + et * agissent valeur par valeur.")
+
+
+def check_produit_matriciel(produit_matriciel) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = []
+    for _ in range(3):
+        n, d = rng.randint(3, 9), rng.randint(2, 6)
+        inputs.append((torch.randn(n, d, generator=g), torch.randn(d, 1, generator=g)))
+
+    def explain(exc: BaseException) -> str | None:
+        if isinstance(exc, RuntimeError) and "size of tensor" in str(exc):
+            return "* multiplie terme à terme (avec diffusion) ; le produit matriciel s'écrit x @ w."
+        return None
+
+    compare_with_reference(produit_matriciel, ref.produit_matriciel, inputs, name="produit_matriciel",
+                           on_error=explain, mistakes=[
+        (lambda x, w: x * w.T, "* multiplie terme à terme ; le produit matriciel s'écrit x @ w."),
+        (lambda x, w: (x * w.T).sum(1), "Le bon calcul, mais gardez la forme (n, 1) : x @ w."),
+    ], hint="x @ w : (n, d) @ (d, 1) donne (n, 1).")
+    ok("produit_matriciel : (n, d) @ (d, 1) → (n, 1).")
+
+
+def check_sinus_sur_place(sinus_sur_place) -> None:
+    g = fresh_generator()
+    a = torch.randn(4, 5, generator=g)
+    original = a.clone()
+    address = a.data_ptr()
+    result = call(sinus_sur_place, a, name="sinus_sur_place")
+    if torch.equal(a, original):
+        raise CheckFailed("Le tenseur passé en argument n'a pas changé : torch.sin(a) ou a = torch.sin(a) crée "
+                          "un NOUVEAU tenseur.\n👉 Les opérations en place finissent par _ : a.sin_() "
+                          "(ou torch.sin_(a)).")
+    if not torch.allclose(a, torch.sin(original)):
+        raise CheckFailed("a a été modifié mais ne contient pas sin(a).")
+    if not isinstance(result, torch.Tensor) or result.data_ptr() != address:
+        raise CheckFailed("Renvoyez a lui-même (a.sin_() le renvoie) : même mémoire, aucune copie.")
+    ok("sinus_sur_place modifie a dans sa mémoire, sans nouvelle allocation.")
+
+
+def check_ajouter_hors_place(ajouter_hors_place) -> None:
+    g = fresh_generator()
+    a, b = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
+    original = a.clone()
+    result = call(ajouter_hors_place, a, b, name="ajouter_hors_place")
+    if not torch.equal(a, original):
+        raise CheckFailed("a a été modifié : a.add_(b) (ou a += b) change a en place.\n👉 Hors place : a + b "
+                          "(ou torch.add(a, b)) crée un nouveau tenseur.")
+    expect_tensor(result, "le résultat", shape=a.shape)
+    if not torch.allclose(result, original + b):
+        raise CheckFailed("Le résultat n'est pas a + b.")
+    ok("ajouter_hors_place laisse a intact et renvoie un nouveau tenseur.")
+
+
+def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
+    other = 1 - good_axis
+    per = {0: "une valeur par colonne", 1: "une valeur par ligne"}
+    hint = (f"Mauvais axe : {op}({other}) réduit l'axe {other} et donne {per[other]} ; "
+            f"pour {per[good_axis]}, {op}({good_axis}).")
+
+    def reduce(x, axis, keepdim=False):
+        result = getattr(x, op)(axis, keepdim=keepdim)
+        return result.values if op in ("max", "min") else result
+
+    return [
+        (lambda x: reduce(x, other), hint),
+        (lambda x: reduce(x, good_axis, keepdim=True), f"Sans keepdim : le résultat est 1D, de forme (n,)."),
+        (lambda x: getattr(x, op)(), f"x.{op}() réduit tout le tenseur à un nombre ; précisez l'axe {good_axis}."),
+    ]
+
+
+def check_somme_par_ligne(somme_par_ligne) -> None:
+    compare_with_reference(somme_par_ligne, ref.somme_par_ligne, _matrices(), name="somme_par_ligne",
+                           mistakes=_axis_mistakes("sum", 1), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
+    ok("somme_par_ligne : x.sum(1), une valeur par ligne.")
+
+
+def check_moyenne_par_colonne(moyenne_par_colonne) -> None:
+    compare_with_reference(moyenne_par_colonne, ref.moyenne_par_colonne, _matrices(), name="moyenne_par_colonne",
+                           mistakes=_axis_mistakes("mean", 0), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
+    ok("moyenne_par_colonne : x.mean(0), une valeur par colonne.")
+
+
+def check_max_par_ligne(max_par_ligne) -> None:
+    compare_with_reference(max_par_ligne, ref.max_par_ligne, _matrices(), name="max_par_ligne",
+                           mistakes=_axis_mistakes("max", 1) + [
+        (lambda x: x.max(1).indices, "Ce sont les positions (indices) des maxima ; prenez .values."),
+    ], max_ops=10, loop_hint=_LOOP)
+    ok("max_par_ligne : x.max(1).values (x.max(1) renvoie aussi les indices).")
+
+
+def check_somme_colonnes_paires(somme_colonnes_paires) -> None:
+    compare_with_reference(somme_colonnes_paires, ref.somme_colonnes_paires, _matrices(), name="somme_colonnes_paires",
+                           max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4, mistakes=[
+        (lambda x: x[:, ::2].sum(0), "Mauvais axe : une valeur par ligne, donc .sum(1)."),
+        (lambda x: x[::2].sum(1), "x[::2] prend une ligne sur deux ; les colonnes : x[:, ::2]."),
+        (lambda x: x[:, 1::2].sum(1), "Les colonnes 0, 2, 4… : x[:, ::2] commence à 0."),
+        (lambda x: x.sum(1), "Seulement les colonnes 0, 2, 4… : x[:, ::2].sum(1)."),
+    ])
+    ok("somme_colonnes_paires : x[:, ::2].sum(1), comme dans les diapositives.")
+
+
+def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
+    shapes = [(3, rng.randint(5, 12), rng.randint(5, 12)),
+              (1, rng.randint(5, 12), rng.randint(5, 12)),  # a grey image: squeeze() would drop its channel
+              (rng.randint(2, 4), 1, rng.randint(5, 12))]
+    return [(torch.rand(shape, generator=g),) for shape in shapes]
+
+
+def check_en_batch(en_batch) -> None:
+    rng, g = _rng(), fresh_generator()
+    compare_with_reference(en_batch, ref.en_batch, _images(rng, g), name="en_batch", mistakes=[
+        (lambda x: x.unsqueeze(-1), "unsqueeze(-1) ajoute la dimension à la fin ; le batch est en tête : unsqueeze(0)."),
+        (lambda x: x.unsqueeze(1), "unsqueeze(1) ajoute la dimension en deuxième position ; le batch est en tête : "
+                                   "unsqueeze(0)."),
+        (lambda x: x.squeeze(0), "squeeze enlève une dimension ; pour en ajouter une : unsqueeze(0)."),
+    ], hint="(3, 226, 226) → (1, 3, 226, 226) : image.unsqueeze(0).")
+    ok("en_batch : (C, H, W) → (1, C, H, W).")
+
+
+def check_sans_batch(sans_batch) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = [(x.unsqueeze(0),) for (x,) in _images(rng, g)]
+    compare_with_reference(sans_batch, ref.sans_batch, inputs, name="sans_batch", mistakes=[
+        (lambda x: x.squeeze(), "squeeze() sans argument enlève TOUTES les dimensions de taille 1 (ici aussi un "
+                                "canal ou une ligne de taille 1) ; précisez la dimension du batch : squeeze(0)."),
+        (lambda x: x.squeeze(1), "squeeze(1) vise la deuxième dimension (et ne fait rien si elle n'est pas de "
+                                 "taille 1) ; le batch est la première : squeeze(0)."),
+        (lambda x: x.squeeze(-1), "squeeze(-1) vise la dernière dimension (et ne fait rien si elle n'est pas de "
+                                  "taille 1) ; le batch est la première : squeeze(0)."),
+        (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du batch : squeeze(0)."),
+    ], hint="(1, C, H, W) → (C, H, W) : sortie.squeeze(0).")
+    ok("sans_batch : squeeze(0) n'enlève que la dimension du batch.")

@@ -1,0 +1,140 @@
+"""Part 01 checks fail, with the specific hint, on the mistakes students make; reference values are right."""
+
+import sys
+
+import pytest
+import torch
+
+from lab.checks import CheckFailed
+from lab.exercises import tenseurs as ex
+from lab.solutions import tenseurs as ref
+
+
+def test_reference_values_match_the_slides():
+    assert ref.grille(4, 3).tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    x = torch.tensor([[2, 4, 6], [3, 6, 9]])
+    assert ref.terme_a_terme(x).tolist() == [[8, 24, 48], [15, 48, 99]]
+    assert ref.produit_matriciel(x, torch.tensor([[1], [2], [3]])).tolist() == [[28], [42]]
+    assert ref.somme_par_ligne(x).tolist() == [12, 18] and x.sum(0).tolist() == [5, 10, 15]
+    assert ref.somme_colonnes_paires(x).tolist() == [8, 12]
+    assert ref.en_batch(torch.rand(3, 226, 226)).shape == (1, 3, 226, 226)
+    assert ref.valeurs_sur_n_bits(4) == 16
+    assert ref.poids_en_octets(torch.zeros(10, 10)) == 400
+    q, echelle = ref.quantifier_int8(torch.tensor([-1.0, 0.5, 2.54]))
+    assert q.tolist() == [-50, 25, 127] and echelle == pytest.approx(0.02)
+
+
+def _fails(check, answer, hint):
+    with pytest.raises(CheckFailed, match=hint) as info:
+        check(answer)
+    assert type(info.value) is CheckFailed  # a real failure, not NotDone
+
+
+def _loop_columns(x):
+    return torch.stack([x[:, j] for j in range(0, x.shape[1], 2)], dim=1)
+
+
+def _loop_positive(x):
+    return torch.stack([v for v in x.flatten() if v > 0])
+
+
+def _loop_row_sums(x):
+    return torch.stack([row.sum() for row in x])
+
+
+def _inplace_add(a, b):
+    a += b
+    return a
+
+
+def _rebind_sin(a):
+    a = torch.sin(a)
+    return a
+
+
+def _sin_copy(a):
+    a.sin_()
+    return a.clone()
+
+
+def _quantize(divisor, rounding=torch.round, clamp=True):
+    def quantifier(x):
+        echelle = x.abs().max().item() / divisor
+        q = rounding(x / echelle)
+        if clamp:
+            q = q.clamp(-127, 127)
+        return q.to(torch.int8), echelle
+    return quantifier
+
+
+MISTAKES = [
+    ("grille", lambda n, m: torch.arange(n * m).reshape(m, n), "inversées"),
+    ("grille", lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "commence à 0"),
+    ("grille", lambda n, m: torch.arange(float(n * m)).reshape(n, m), "int64"),
+    ("zeros_comme", lambda x: torch.zeros(x.shape), "toujours en float32"),
+    ("zeros_comme", lambda x: x * 0, "nan"),
+    ("zeros_comme", lambda x: x.zero_(), "modifié son argument"),
+    ("octets_par_valeur", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
+    ("octets_par_valeur", {torch.float64: 8, torch.float32: 4, torch.float16: 4, torch.int8: 1}, "float16"),
+    ("poids_en_octets", lambda x: x.numel(), "element_size"),
+    ("poids_en_octets", lambda x: sys.getsizeof(x), "getsizeof"),
+    ("poids_en_octets", lambda x: len(x), "len"),
+    ("poids_en_octets", lambda x: x.numel() * x.element_size() * 8, "bits"),
+    ("valeurs_sur_n_bits", lambda n: 2 * n, "pas 2 \\* n"),
+    ("valeurs_sur_n_bits", lambda n: 2**n - 1, "plus grande valeur"),
+    ("valeurs_sur_n_bits", lambda n: n**2, "pas n \\*\\* 2"),
+    ("quantifier_int8", lambda x: (x.to(torch.int8), 1.0), "echelle = 1"),
+    ("quantifier_int8", lambda x: (x / x.abs().max() * 127, x.abs().max() / 127), "torch.int8"),
+    ("quantifier_int8", _quantize(127, rounding=torch.trunc), "tronque"),
+    ("quantifier_int8", _quantize(128, clamp=False), "Dépassement"),
+    ("quantifier_int8", _quantize(100), "plage"),
+    ("quantifier_int8", lambda x: _quantize(127)(x)[0], "couple"),
+    ("une_colonne_sur_deux", lambda x: x[::2], "LIGNE sur deux"),
+    ("une_colonne_sur_deux", lambda x: x[:, 1::2], "colonne 0"),
+    ("une_colonne_sur_deux", _loop_columns, "boucle"),
+    ("positifs_seulement", lambda x: x > 0, "booléens"),
+    ("positifs_seulement", lambda x: x[x >= 0], "Strictement"),
+    ("positifs_seulement", lambda x: torch.where(x > 0, x, 0.0), "1D"),
+    ("positifs_seulement", _loop_positive, "boucle"),
+    ("terme_a_terme", lambda x: x @ (x + 2), "produit terme à terme s'écrit \\*"),
+    ("terme_a_terme", lambda x: x * x + 2, "Priorités"),
+    ("produit_matriciel", lambda x, w: x * w.T, "terme à terme"),
+    ("produit_matriciel", lambda x, w: x * w, "x @ w"),
+    ("produit_matriciel", lambda x, w: (x * w.T).sum(1), "forme \\(n, 1\\)"),
+    ("sinus_sur_place", lambda a: torch.sin(a), "NOUVEAU tenseur"),
+    ("sinus_sur_place", _rebind_sin, "a.sin_\\(\\)"),
+    ("sinus_sur_place", _sin_copy, "aucune copie"),
+    ("ajouter_hors_place", lambda a, b: a.add_(b), "a \\+ b"),
+    ("ajouter_hors_place", _inplace_add, "en place"),
+    ("somme_par_ligne", lambda x: x.sum(0), "Mauvais axe : sum\\(0\\)"),
+    ("somme_par_ligne", lambda x: x.sum(1, keepdim=True), "keepdim"),
+    ("somme_par_ligne", lambda x: x.sum(), "précisez l'axe"),
+    ("somme_par_ligne", _loop_row_sums, "boucle"),
+    ("moyenne_par_colonne", lambda x: x.mean(1), "Mauvais axe : mean\\(1\\)"),
+    ("max_par_ligne", lambda x: x.max(1), "\\.values"),
+    ("max_par_ligne", lambda x: x.max(0).values, "Mauvais axe"),
+    ("max_par_ligne", lambda x: x.max(1).indices, "indices"),
+    ("somme_colonnes_paires", lambda x: x[:, ::2].sum(0), "Mauvais axe"),
+    ("somme_colonnes_paires", lambda x: x.sum(1), "Seulement les colonnes"),
+    ("en_batch", lambda x: x.unsqueeze(-1), "unsqueeze\\(-1\\)"),
+    ("en_batch", lambda x: x.unsqueeze(1), "unsqueeze\\(1\\)"),
+    ("sans_batch", lambda x: x.squeeze(), "TOUTES les dimensions"),
+    ("sans_batch", lambda x: x.squeeze(-1), "la première : squeeze\\(0\\)"),
+    ("sans_batch", lambda x: x.squeeze(1), "la première : squeeze\\(0\\)"),
+]
+
+
+@pytest.mark.parametrize("name, answer, hint", MISTAKES,
+                         ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(MISTAKES)])
+def test_check_fails_with_specific_hint(name, answer, hint):
+    _fails(getattr(ex, f"check_{name}"), answer, hint)
+
+
+def test_every_tensor_check_has_mistake_tests():
+    checks = {n.removeprefix("check_") for n in dir(ex) if n.startswith("check_")}
+    assert checks == {name for name, _, _ in MISTAKES}
+
+
+def test_a_non_function_answer_is_explained():
+    with pytest.raises(CheckFailed, match="doit être une fonction"):
+        ex.check_une_colonne_sur_deux(torch.zeros(3, 3))
