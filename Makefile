@@ -47,8 +47,9 @@ help: ## show this help
 	@$(foreach v,$(HELP_VARS),printf "  %-14s %-40s %s\n" "$(v)" "= $($(v))" "$$(grep -m1 -E '^$(v) +\?=' $(firstword $(MAKEFILE_LIST)) | sed 's/.*## *//')";)
 
 stage-data:
-	@rm -f docker/seed-data/*.csv
-	@if [ -n "$(HOUSING_CSV)" ]; then cp "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv; fi
+	@if [ -n "$(HOUSING_CSV)" ]; then cmp -s "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv \
+	  || cp "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv; \
+	elif [ -e docker/seed-data/cal_housing.csv ]; then rm -f docker/seed-data/cal_housing.csv; fi
 
 build: stage-data ## build the image (cached: seconds when only lab/ changed)
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
@@ -86,8 +87,9 @@ lock: $(HOST_PY) ## regenerate requirements.txt (hashed, Python 3.14, all platfo
 
 export: build ## run the course's export commands in the image; write exports/ and compare with the locks
 	@mkdir -p exports
-	docker run --rm --entrypoint "" -v "$(CURDIR)/exports:/out" -u "$$(id -u):$$(id -g)" $(IMAGE) \
-	  python /opt/lab/scripts/export_env.py --out /out --lock /opt/lab/requirements.txt
+	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" \
+	  -v "$(CURDIR)/exports:/out" -v "$(CURDIR)/requirements.txt:/tmp/repo-lock.txt:ro" $(IMAGE) \
+	  python /opt/lab/scripts/export_env.py --out /out --lock /tmp/repo-lock.txt
 
 test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
 	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
@@ -112,7 +114,7 @@ doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says h
 	@$(PYTHON) scripts/doctor.py --image $(IMAGE) --container $(CONTAINER) --port $(PORT) $(DOCTOR_ARGS)
 
 repair: ## put the running lab's packages back to exactly the lock (no rebuild; needs PyPI)
-	@scripts/repair.sh
+	@CA_BUNDLE="$(CA_BUNDLE)" scripts/repair.sh
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)

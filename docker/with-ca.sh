@@ -13,6 +13,7 @@ if [[ -s "$secret" ]]; then
         if [[ -s "$system_bundle" ]]; then cat "$system_bundle" >>"$bundle"; break; fi
     done
     cat "$secret" >>"$bundle"
+    echo "with-ca: trusting the extra CA bundle handed in as a build secret ($(grep -c 'BEGIN CERTIFICATE' "$secret") certificate(s))" >&2
     export SSL_CERT_FILE="$bundle" PIP_CERT="$bundle" REQUESTS_CA_BUNDLE="$bundle" CURL_CA_BUNDLE="$bundle"
     # apt reads its own setting, not the environment.
     export APT_CONFIG_CA="Acquire::https::CAInfo=$bundle"

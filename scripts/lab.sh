@@ -125,7 +125,7 @@ cmd_start() {
     if port_in_use "$PORT"; then
         local holder
         holder=$(docker ps --filter "publish=$PORT" --format '{{.Names}}' | head -n1)
-        die "port $PORT is already in use${holder:+ by the container '$holder'}; a token from this lab would be rejected there." \
+        die "port $PORT is already in use${holder:+ by the container $holder}; a token from this lab would be rejected there." \
             "Fix: make lab PORT=$((PORT + 1))   (or stop what uses $PORT${holder:+: docker stop $holder})"
     fi
     resolve_gpu

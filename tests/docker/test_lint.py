@@ -1,0 +1,30 @@
+"""The Dockerfile passes hadolint and the shell scripts pass shellcheck (both from the host test venv)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SHELL_SCRIPTS = sorted([*REPO.glob("docker/*.sh"), *REPO.glob("scripts/*.sh"), REPO / ".ci" / "run",
+                        *REPO.glob(".ci/*.sh")])
+
+
+def tool(name: str) -> str:
+    path = BIN / name if (BIN / name).exists() else shutil.which(name)
+    assert path, f"{name} is missing: install the host test requirements (make test does)"
+    return str(path)
+
+
+def test_dockerfile_passes_hadolint():
+    result = subprocess.run([tool("hadolint"), str(REPO / "docker" / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shell_scripts_pass_shellcheck():
+    assert len(SHELL_SCRIPTS) >= 7
+    result = subprocess.run([tool("shellcheck"), *map(str, SHELL_SCRIPTS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

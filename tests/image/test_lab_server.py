@@ -1,0 +1,117 @@
+"""`make lab` as a non-root host user: a real JupyterLab over HTTP, the token, 127.0.0.1, the uid mapping,
+and the student's files surviving `make stop` and `make rebuild`."""
+
+from __future__ import annotations
+
+import json
+import pwd
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import IMAGE, docker, http_status
+
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9a-f]+)")
+
+
+def test_make_lab_prints_the_url_with_its_token(lab):
+    match = URL.search(lab.first_start.stdout)
+    assert match, lab.first_start.stdout
+    assert int(match.group(1)) == lab.port
+    assert match.group(2) == lab.token()
+
+
+def test_api_requires_the_token(lab):
+    status_url = f"{lab.base_url}/api/status"
+    assert http_status(status_url, lab.token()) == 200
+    assert http_status(status_url) == 403
+    assert http_status(status_url, "0" * 48) == 403
+    assert http_status(f"{lab.base_url}/api/contents") == 403
+
+
+def test_port_is_published_on_loopback_only(lab):
+    bindings = json.loads(docker("container", "inspect", "-f", "{{json .HostConfig.PortBindings}}",
+                                 lab.container).stdout)
+    assert bindings == {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(lab.port)}]}
+
+
+def test_second_make_lab_reuses_the_container_and_prints_the_same_url(lab):
+    before = docker("container", "inspect", "-f", "{{.Id}}", lab.container).stdout
+    again = lab.make("lab")
+    assert "already running" in again.stdout
+    assert URL.search(again.stdout).group(0) == URL.search(lab.first_start.stdout).group(0)
+    assert docker("container", "inspect", "-f", "{{.Id}}", lab.container).stdout == before
+
+
+def test_busy_port_gets_a_clear_message(lab, tmp_path):
+    other = type(lab)(lab.repo, lab.user, tmp_path / "w", lab.port, lab.container + "-other")
+    result = other.make("lab", check=False)
+    assert result.returncode != 0
+    assert f"port {lab.port} is already in use" in result.stderr
+    assert f"PORT={lab.port + 1}" in result.stderr
+    assert other.state() == ""  # nothing was started
+
+
+def test_healthcheck_turns_healthy(lab):
+    assert lab.wait_healthy() == "healthy"
+
+
+def test_server_runs_as_the_host_user_not_root(lab):
+    uid = pwd.getpwnam(lab.user).pw_uid
+    processes = docker("top", lab.container, "-eo", "uid,args").stdout.splitlines()[1:]
+    jupyter = [line.split(None, 1) for line in processes if "jupyter-lab" in line or "jupyter lab" in line]
+    assert jupyter, processes
+    assert all(int(owner) == uid for owner, _ in jupyter), jupyter
+    assert docker("exec", lab.container, "id", "-u", "student").stdout.strip() == str(uid)
+
+
+def test_student_notebooks_are_seeded_and_owned_by_the_host_user(lab):
+    uid = pwd.getpwnam(lab.user).pw_uid
+    notebooks = sorted((lab.work / "module1").glob("*.ipynb"))
+    assert len(notebooks) >= 6, notebooks
+    assert {path.stat().st_uid for path in notebooks} == {uid}
+
+
+@pytest.fixture(scope="module")
+def saved_notebook(lab):
+    """A notebook saved through Jupyter's REST API, as the browser does."""
+    body = {"type": "notebook", "format": "json", "content": {
+        "cells": [{"cell_type": "code", "source": "print('mon travail')", "metadata": {}, "outputs": [],
+                   "execution_count": None}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}}
+    request = urllib.request.Request(f"{lab.base_url}/api/contents/mon_travail.ipynb", method="PUT",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {lab.token()}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+    path: Path = lab.work / "mon_travail.ipynb"
+    return path, path.read_bytes()
+
+
+def test_file_written_in_the_lab_belongs_to_the_host_user(lab, saved_notebook):
+    path, _ = saved_notebook
+    assert path.stat().st_uid == pwd.getpwnam(lab.user).pw_uid
+    assert "mon travail" in path.read_text()
+
+
+@pytest.mark.slow
+def test_work_survives_stop_and_rebuild(lab, saved_notebook):
+    path, content = saved_notebook
+    stopped = lab.make("stop")
+    assert "stopped" in stopped.stdout and lab.state() == ""
+    assert path.read_bytes() == content
+
+    created = docker("image", "inspect", "-f", "{{.Created}}", IMAGE).stdout
+    lab.make("rebuild", timeout=1800)
+    assert docker("image", "inspect", "-f", "{{.Created}}", IMAGE).stdout > created  # really rebuilt
+    assert path.read_bytes() == content
+    assert path.stat().st_uid == pwd.getpwnam(lab.user).pw_uid
+
+    restarted = lab.make("lab")
+    assert URL.search(restarted.stdout)
+    request = urllib.request.Request(f"{lab.base_url}/api/contents/mon_travail.ipynb",
+                                     headers={"Authorization": f"token {lab.token()}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert "mon travail" in json.dumps(json.load(response)["content"])
