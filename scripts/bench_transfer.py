@@ -882,9 +882,20 @@ def csv_rows(report: dict) -> list[dict]:
     return rows
 
 
+def _finite(obj):
+    """JSON has no inf/NaN: write them as null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def write_json(path: str, report: dict) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=1, ensure_ascii=False, allow_nan=False, default=str)
+        json.dump(_finite(report), handle, indent=1, ensure_ascii=False, allow_nan=False, default=str)
         handle.write("\n")
 
 
@@ -1231,15 +1242,26 @@ def main(argv: list[str] | None = None) -> int:
     mode = "quick" if args.quick else "default"
     cfg = QUICK if args.quick else DEFAULT
     sizes = sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    notes: list[str] = []
+    print("Banc d'essai : copies hôte↔GPU et calcul (bench_transfer.py" + (", --quick)" if args.quick else ")")
+          + " — « Attention au coût de transfert entre les mémoires » (module 1) : mesurons-le.")
+    if use_cuda:
+        try:  # a GPU that torch sees but cannot use (driver too old, busy, broken) fails here, not mid-run
+            torch.zeros(1, device="cuda").add_(1)
+            torch.cuda.synchronize()
+        except (RuntimeError, AssertionError) as exc:  # AcceleratorError is a RuntimeError
+            if args.device == "cuda":
+                parser.error(f"--device cuda : le GPU est visible mais inutilisable ({exc}). "
+                             "Vérifiez le pilote (nvidia-smi) ou lancez avec --device cpu.")
+            use_cuda = False
+            notes.append(f"GPU visible mais inutilisable ({str(exc).splitlines()[0][:200]}) : partie CPU seulement")
+            print(f"GPU visible mais inutilisable ({str(exc).splitlines()[0][:200]}) : seule la partie CPU est mesurée.")
     device_index = torch.cuda.current_device() if use_cuda else None
     device = f"cuda:{device_index}" if use_cuda else "cpu"
-    notes: list[str] = []
-
-    print("Banc d'essai : copies hôte↔GPU et calcul (bench_transfer.py" + (", --quick)" if args.quick else ")"))
     if not has_cuda:
         print(f"Pas de GPU CUDA disponible (torch {torch.__version__}, CUDA {torch.version.cuda or 'absent'}) : "
               "seule la partie CPU est mesurée (calcul, copies hôte→hôte).")
-    elif not use_cuda:
+    elif args.device == "cpu":
         print("GPU présent mais ignoré (--device cpu) : seule la partie CPU est mesurée.")
     env = collect_environment(torch, use_cuda, device_index)
     print(f"Calcul CPU : {env['torch_threads']} threads (torch.get_num_threads()), {env['cpu_count']} cœurs logiques, "
