@@ -518,6 +518,7 @@ def collect_environment(torch, use_cuda: bool, device_index: int) -> dict:
         "multiprocessors": props.multi_processor_count,
         "matmul_allow_tf32": bool(getattr(matmul, "allow_tf32", False)),
         "cudnn": _safe(torch.backends.cudnn.version),
+        "cuda_driver_api_version": _safe(getattr(torch._C, "_cuda_getDriverVersion", lambda: None)),
     }
     nv = read_link_under_load(torch, device_index)
     link = {"nvml_available": nv.get("available", False), "nvml_note": nv.get("reason")}
