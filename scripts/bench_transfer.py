@@ -474,12 +474,13 @@ def read_link_under_load(torch, index: int) -> dict:
         info["clocks_under_load"] = _clocks(nvml, handle)
         stream.synchronize()
         during = [state for state, running in readings if running] or [readings[-1][0]]
-        best = max(during, key=lambda s: ((s["current_gen"] or 0) * (s["current_width"] or 0)))
+        best = max(during, key=lambda s: (s["current_gen"] or 0, s["current_width"] or 0))
         info["pcie_under_load"] = best
         info["read_during_copy"] = any(running for _, running in readings)
         del src, dst
         return info
     except Exception as exc:
+        _safe(torch.cuda.synchronize)  # never free buffers that a side-stream copy may still use
         return {"available": False, "reason": f"lecture NVML impossible : {exc}"}
     finally:
         _safe(nvml.nvmlShutdown)
@@ -489,7 +490,6 @@ def collect_environment(torch, use_cuda: bool, device_index: int) -> dict:
     total, available = host_memory()
     env = {
         "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "hostname": platform.node(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "torch": torch.__version__,
