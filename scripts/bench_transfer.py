@@ -1143,7 +1143,8 @@ Exemples :
 Dans le conteneur du lab : make bench (résultats dans ~/work/bench).
 Fichiers produits dans --out : bench_transfer.json (tous les échantillons + environnement), bench_transfer.csv,
 bench_bandwidth.png, bench_time.png, bench_roofline.png (avec GPU).
-Les résultats de référence mesurés sur un vrai GPU sont rangés dans docs/bench/ du dépôt.
+Les résultats de référence mesurés sur un vrai GPU sont rangés dans docs/bench/ du dépôt
+(vérification indépendante : scripts/gpu_verify.sh, comparaison avec cudaMemcpy via CuPy).
 Codes de sortie : 0 = réussi (y compris sans GPU), 2 = argument invalide.
 """
 
