@@ -87,7 +87,7 @@ check_train_epoch(train_epoch)
 # Changer d'algorithme de descente, c'est changer une ligne.
 
 # %%
-def fit(optimizer_class, lr, epochs=4):
+def fit(optimizer_class, lr, epochs=3):
     torch.manual_seed(0)  # même ordre des mini-lots pour les deux optimiseurs
     w, b = ref.init_params(x_train_s.shape[1], device=device)
     optimizer = optimizer_class([w, b], lr=lr)

@@ -271,7 +271,7 @@ def _gd_with(stop, store_tensor=False):
             w.grad.zero_()
             b.grad.zero_()
             losses.append(loss if store_tensor else loss.item())
-            reason = stop([float(v) for v in losses], tol) or reason
+            reason = stop([float(v.detach()) if torch.is_tensor(v) else v for v in losses], tol) or reason
             if reason != "max_iter":
                 break
         return w, b, losses, reason
