@@ -84,6 +84,24 @@ def test_call_maps_errors_to_hints():
     assert isinstance(info.value.__cause__, KeyError)
 
 
+def test_only_a_stub_not_implemented_error_means_not_done():
+    def stub():
+        raise NotImplementedError("Exercice à compléter")
+
+    def bare():
+        raise NotImplementedError
+
+    def torch_unsupported():
+        return torch.ones(2, device="meta").cpu()  # torch raises NotImplementedError: no data on meta
+
+    for fn in (stub, bare):
+        with pytest.raises(NotDone):
+            call(fn, name="f")
+    with pytest.raises(CheckFailed, match="meta") as info:
+        call(torch_unsupported, name="f", on_error=lambda e: "indice")
+    assert not isinstance(info.value, NotDone) and "👉 indice" in str(info.value)
+
+
 def test_expect_tensor_and_close():
     x = torch.arange(6.0).reshape(2, 3)
     assert expect_tensor(x, "x", shape=(2, 3), dtype=torch.float32) is x

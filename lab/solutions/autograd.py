@@ -1,0 +1,58 @@
+"""Reference solutions, part 03 (autograd): gradients, accumulation, parameter updates, the computation graph."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+
+def derivees(f: Callable, a_val: float, b_val: float) -> tuple[float, float]:
+    a = torch.tensor(a_val, requires_grad=True)
+    b = torch.tensor(b_val, requires_grad=True)
+    z = f(a, b)
+    z.backward()
+    return a.grad.item(), b.grad.item()
+
+
+def f_sinus(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return torch.sin(2 * a + b)
+
+
+def gradient_somme_carres(A: torch.Tensor) -> torch.Tensor:
+    A = A.clone().requires_grad_(True)
+    L = (A**2).sum()
+    L.backward()
+    return A.grad
+
+
+def remettre_a_zero(parametres: list[torch.Tensor]) -> None:
+    for p in parametres:
+        if p.grad is not None:
+            p.grad.zero_()
+
+
+def descente(w: torch.Tensor, perte: Callable[[torch.Tensor], torch.Tensor], lr: float, n_etapes: int) -> None:
+    for _ in range(n_etapes):
+        L = perte(w)
+        L.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+        w.grad.zero_()
+
+
+def vers_numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def noms_du_graphe(z: torch.Tensor) -> list[str]:
+    vus, a_voir, noms = set(), [z.grad_fn], []
+    while a_voir:
+        noeud = a_voir.pop()
+        if noeud is None or noeud in vus:
+            continue
+        vus.add(noeud)
+        noms.append(noeud.name())
+        a_voir.extend(suivant for suivant, _ in noeud.next_functions)
+    return noms

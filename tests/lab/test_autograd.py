@@ -1,0 +1,209 @@
+"""Part 03 checks fail, with the specific hint, on the mistakes students make; reference values match the slides."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lab.checks import CheckFailed
+from lab.exercises import autograd as ex
+from lab.solutions import autograd as ref
+
+
+def test_reference_values_match_the_slides():
+    assert ref.derivees(lambda a, b: 2 * a + b, 1.0, 2.0) == (2.0, 1.0)
+    da, db = ref.derivees(ref.f_sinus, 1.0, 2.0)
+    assert da == pytest.approx(2 * math.cos(4.0)) and db == pytest.approx(math.cos(4.0))
+    A = torch.randn(2, 3)
+    assert torch.allclose(ref.gradient_somme_carres(A), 2 * A)
+    z = ref.f_sinus(torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True))
+    assert sorted(ref.noms_du_graphe(z)) == sorted(
+        ["SinBackward0", "AddBackward0", "MulBackward0", "torch::autograd::AccumulateGrad",
+         "torch::autograd::AccumulateGrad"])
+
+
+def _fails(check, answer, hint):
+    with pytest.raises(CheckFailed, match=hint) as info:
+        check(answer)
+    assert type(info.value) is CheckFailed
+
+
+def _derivees_no_requires_grad(f, a_val, b_val):
+    a, b = torch.tensor(a_val), torch.tensor(b_val)
+    z = f(a, b)
+    z.backward()
+    return a.grad.item(), b.grad.item()
+
+
+def _derivees_returns_values(f, a_val, b_val):
+    a = torch.tensor(a_val, requires_grad=True)
+    b = torch.tensor(b_val, requires_grad=True)
+    f(a, b).backward()
+    return a.item(), b.item()
+
+
+def _gradient_not_scalar(A):
+    A = A.clone().requires_grad_(True)
+    (A**2).backward()
+    return A.grad
+
+
+def _gradient_mean(A):
+    A = A.clone().requires_grad_(True)
+    (A**2).mean().backward()
+    return A.grad
+
+
+def _gradient_forgets_requires_grad(A):
+    L = (A**2).sum()
+    L.backward()
+    return A.grad
+
+
+def _zero_params(parametres):
+    for p in parametres:
+        p.zero_()
+
+
+def _zero_without_none_test(parametres):
+    for p in parametres:
+        p.grad.zero_()
+
+
+def _descent_no_zero(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+
+
+def _descent_in_place_on_leaf(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        w -= lr * w.grad
+        w.grad.zero_()
+
+
+def _descent_rebinds(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        w = w - lr * w.grad
+
+
+def _descent_rebinds_no_grad(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        with torch.no_grad():
+            w = w - lr * w.grad
+
+
+def _descent_rebinds_detached(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        w = (w - lr * w.grad).detach().requires_grad_(True)
+
+
+def _descent_wrong_sign(w, perte, lr, n_etapes):
+    for _ in range(n_etapes):
+        perte(w).backward()
+        with torch.no_grad():
+            w += lr * w.grad
+        w.grad.zero_()
+
+
+def _graph_root_only(z):
+    return [z.grad_fn.name()]
+
+
+def _graph_no_none_skip(z):
+    noms, a_voir = [], [z.grad_fn]
+    while a_voir:
+        noeud = a_voir.pop()
+        noms.append(noeud.name())
+        a_voir.extend(s for s, _ in noeud.next_functions)
+    return noms
+
+
+def _graph_no_visited_set(z):
+    noms, a_voir = [], [z.grad_fn]
+    while a_voir:
+        noeud = a_voir.pop()
+        if noeud is None:
+            continue
+        noms.append(noeud.name())
+        a_voir.extend(s for s, _ in noeud.next_functions)
+    return noms
+
+
+def _graph_first_branch_only(z):
+    noms, noeud = [], z.grad_fn
+    while noeud is not None:
+        noms.append(noeud.name())
+        noeud = noeud.next_functions[0][0] if noeud.next_functions else None
+    return noms
+
+
+MISTAKES = [
+    ("derivees", _derivees_no_requires_grad, "requires_grad=True"),
+    ("derivees", _derivees_returns_values, "les valeurs de a et b"),
+    ("f_sinus", lambda a, b: math.sin(2 * a + b), "math.sin, numpy"),
+    ("f_sinus", lambda a, b: np.sin(2 * a + b), "numpy"),
+    ("f_sinus", lambda a, b: torch.tensor(math.sin(2 * a.item() + b.item())), "graphe est coupé"),
+    ("gradient_somme_carres", _gradient_not_scalar, "SCALAIRE"),
+    ("gradient_somme_carres", _gradient_mean, "MOYENNE"),
+    ("gradient_somme_carres", _gradient_forgets_requires_grad, "requires_grad=True"),
+    ("remettre_a_zero", _zero_params, "p.grad.zero_"),
+    ("remettre_a_zero", _zero_without_none_test, "is not None"),
+    ("remettre_a_zero", lambda ps: None, "pas remis à zéro"),
+    ("descente", _descent_no_zero, "oublié de les remettre"),
+    ("descente", _descent_in_place_on_leaf, "torch.no_grad"),
+    ("descente", _descent_rebinds, "n'est plus une feuille"),
+    ("descente", _descent_rebinds_no_grad, "n'est plus une feuille"),
+    ("descente", _descent_rebinds_detached, "l'appelant garde l'ancien w"),
+    ("descente", _descent_wrong_sign, "Une étape : L = perte"),
+    ("vers_numpy", lambda t: t.numpy(), "détachez-le"),
+    ("vers_numpy", lambda t: t.detach().tolist(), "np.ndarray"),
+    ("noms_du_graphe", _graph_root_only, "next_functions donne"),
+    ("noms_du_graphe", _graph_no_none_skip, "constantes"),
+    ("noms_du_graphe", _graph_no_visited_set, "plusieurs chemins"),
+    ("noms_du_graphe", _graph_first_branch_only, "Il manque"),
+]
+
+
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True to a scalar")
+@pytest.mark.parametrize("name, answer, hint", MISTAKES,
+                         ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(MISTAKES)])
+def test_check_fails_with_specific_hint(name, answer, hint):
+    _fails(getattr(ex, f"check_{name}"), answer, hint)
+
+
+def test_every_autograd_check_has_mistake_tests():
+    assert {n.removeprefix("check_") for n in dir(ex) if n.startswith("check_")} == {n for n, _, _ in MISTAKES}
+
+
+def test_descent_accepts_the_data_attribute_of_the_slides():
+    def with_data(w, perte, lr, n_etapes):
+        for _ in range(n_etapes):
+            perte(w).backward()
+            w.data -= lr * w.grad.data
+            w.grad = None
+
+    ex.check_descente(with_data)
+
+
+def test_descent_curve_plots_with_progress(monkeypatch, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    ex.check_descente(ref.descente, courbe=True)
+    (fig,) = shown
+    (line,) = fig.axes[0].get_lines()
+    losses = line.get_ydata()
+    assert len(losses) == 200 and losses[-1] < losses[0]  # the loss really decreased
+    plt.close(fig)

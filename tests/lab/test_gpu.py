@@ -1,0 +1,60 @@
+"""Part 02 checks fail, with the specific hint, on the mistakes students make; the live measurement is sane."""
+
+import pytest
+import torch
+
+from lab.checks import CheckFailed
+from lab.exercises import gpu as ex
+from lab.solutions import gpu as ref
+
+
+def _fails(check, answer, hint):
+    with pytest.raises(CheckFailed, match=hint) as info:
+        check(answer)
+    assert type(info.value) is CheckFailed
+
+
+def _move_without_assignment(x, device):
+    x.to(device)
+    return x
+
+
+MISTAKES = [
+    ("choisir_device", lambda: torch.device("cuda"), "sans GPU, choisir_device renvoie"),
+    ("choisir_device", lambda: "cpu", "avec un GPU, choisir_device renvoie"),
+    ("choisir_device", lambda: 42, "attendu un torch.device"),
+    ("deplacer", _move_without_assignment, "COPIE"),
+    ("deplacer", lambda x, device: x.cpu(), "COPIE"),
+    ("additionner_sur_device", lambda a, b: a + b, "b.to\\(a.device\\)"),
+    ("additionner_sur_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
+    ("temps_transfert_estime", lambda x, d: x.numel() / (d * 1e9), "element_size"),
+    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() / (d * 2**30), "1e9 octets"),
+    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() * d / 1e9, "octets / débit"),
+    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() / d, "multipliez-le par 1e9"),
+]
+
+
+@pytest.mark.parametrize("name, answer, hint", MISTAKES,
+                         ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(MISTAKES)])
+def test_check_fails_with_specific_hint(name, answer, hint):
+    _fails(getattr(ex, f"check_{name}"), answer, hint)
+
+
+def test_every_gpu_check_has_mistake_tests():
+    assert {n.removeprefix("check_") for n in dir(ex) if n.startswith("check_")} == {n for n, _, _ in MISTAKES}
+
+
+def test_reference_device_matches_this_machine():
+    assert ref.choisir_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert ref.deplacer(torch.ones(2), "meta").device.type == "meta"
+    assert ref.temps_transfert_estime(torch.zeros(250_000), 1.0) == pytest.approx(1e-3)
+
+
+def test_live_copy_measurement_on_this_machine():
+    device = ref.choisir_device()
+    result = ex.mesurer_copie(2_000_000, device, repetitions=3)
+    assert result["octets"] == 2_000_000
+    for key in ("aller_s", "retour_s"):
+        assert 0 < result[key] < 5
+    assert result["aller_go_s"] == pytest.approx(2e6 / result["aller_s"] / 1e9)
+    assert 0.01 < result["aller_go_s"] < 10_000  # a real copy rate, neither zero nor absurd
