@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import os
 import socket
 import sys
@@ -52,7 +53,7 @@ CSV_ROWS, CSV_COLUMNS = 20640, 9
 SKLEARN_COLUMN_ORDER = [8, 7, 2, 3, 4, 5, 6, 1, 0]
 ENV_CSV = "LAB_HOUSING_CSV"
 #: Seconds before a silent network gives up (urlretrieve has no timeout of its own).
-DOWNLOAD_TIMEOUT_S = 30.0
+DOWNLOAD_TIMEOUT_S = 15.0
 #: Passed to fetch_california_housing (scikit-learn's defaults); tests shorten them.
 DOWNLOAD_RETRIES = 3
 DOWNLOAD_DELAY_S = 1.0
@@ -187,11 +188,12 @@ def _download(data_home):
     if previous is None:
         socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
+        retry = {}
+        if "n_retries" in inspect.signature(fetch_california_housing).parameters:  # scikit-learn >= 1.5
+            retry = {"n_retries": DOWNLOAD_RETRIES, "delay": DOWNLOAD_DELAY_S}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return fetch_california_housing(
-                data_home=data_home, n_retries=DOWNLOAD_RETRIES, delay=DOWNLOAD_DELAY_S
-            )
+            return fetch_california_housing(data_home=data_home, **retry)
     finally:
         socket.setdefaulttimeout(previous)
 
