@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -88,19 +89,28 @@ def host_user():
 
 
 @pytest.fixture(scope="session")
-def user_repo(tmp_path_factory, host_user):
+def shared_tmp():
+    """A scratch directory every host user can reach (pytest's own is private to the running user)."""
+    root = Path(tempfile.mkdtemp(prefix="lab-image-tests-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def user_repo(shared_tmp, host_user):
     """A copy of the working tree the test user can read and write (the CI checkout may not be)."""
-    root = tmp_path_factory.mktemp("user-repo")
-    os.chmod(root.parent, 0o755)
-    os.chmod(root, 0o755)
+    root = shared_tmp / "user-repo"
+    root.mkdir(mode=0o755)
     repo = root / "repo"
     shutil.copytree(REPO, repo, symlinks=True,
                     ignore=shutil.ignore_patterns(".git", ".venv", "work", "exports", "__pycache__", ".pytest_cache"))
     staged = REPO / "docker" / "seed-data" / "cal_housing.csv"
     if staged.exists():  # keep the build's data step cached: same staged file, same content
         shutil.copy2(staged, repo / "docker" / "seed-data" / "cal_housing.csv")
-    pw = pwd.getpwnam(host_user)
-    sh("chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", str(root)) if os.getuid() == 0 else None
+    if os.getuid() == 0:
+        pw = pwd.getpwnam(host_user)
+        sh("chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", str(root))
     return repo
 
 
@@ -143,10 +153,10 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, user_repo, host_user):
+def lab(shared_tmp, user_repo, host_user):
     """A running lab for the module's tests; stopped (container removed) at the end."""
-    work_root = tmp_path_factory.mktemp("work")
-    os.chmod(work_root, 0o777)
+    work_root = Path(tempfile.mkdtemp(prefix="work-", dir=shared_tmp))
+    work_root.chmod(0o777)
     work = work_root / "student-work"
     port = free_port()
     lab = Lab(user_repo, host_user, work, port, f"pytorch-lab-test-{port}")

@@ -74,7 +74,7 @@ def test_data_set_is_cached_for_offline_use():
 
 def test_environment_is_writable_by_the_student_group_not_by_others():
     out = in_image("stat", "-c", "%G %A", "/opt/conda/envs/lab/lib").stdout.split()
-    assert out[0] == "users" and out[1][5] == "w" and out[1][8] == "x" and out[1][7] != "w"
+    assert out[0] == "users" and out[1][5] == "w" and out[1][8] != "w" and out[1][9] == "x"
     assert "users" in in_image("id", "-nG", "student").stdout.split()
 
 

@@ -59,10 +59,10 @@ def test_healthcheck_turns_healthy(lab):
 
 def test_server_runs_as_the_host_user_not_root(lab):
     uid = pwd.getpwnam(lab.user).pw_uid
-    processes = docker("top", lab.container, "-eo", "uid,args").stdout.splitlines()[1:]
-    jupyter = [line.split(None, 1) for line in processes if "jupyter-lab" in line or "jupyter lab" in line]
+    processes = docker("top", lab.container, "-eo", "pid,uid,args").stdout.splitlines()[1:]
+    jupyter = [line.split(None, 2) for line in processes if "bin/jupyter-lab" in line]
     assert jupyter, processes
-    assert all(int(owner) == uid for owner, _ in jupyter), jupyter
+    assert all(int(owner) == uid for _, owner, _ in jupyter), jupyter
     assert docker("exec", lab.container, "id", "-u", "student").stdout.strip() == str(uid)
 
 
