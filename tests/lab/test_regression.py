@@ -41,8 +41,10 @@ def test_gradient_descent_matches_the_closed_form_fast(housing):
     assert gd["stop_reason"] == ref.CONVERGED and gd["iterations"] < ref.MAX_ITERATIONS
     assert abs(gd["test_r2"] - cf["test_r2"]) < 1e-3
     assert abs(gd["test_mse"] - cf["test_mse"]) < 1e-3
-    seconds = min(r["gradient_descent"]["seconds"] for r in runs)  # best of two: the machine may be busy
-    assert seconds < 1.0, f"gradient descent took {seconds:.2f} s on CPU"
+    # CPU time of this process (all threads): wall time also counts other jobs sharing a busy machine.
+    cpu = min(r["gradient_descent"]["cpu_seconds"] for r in runs)
+    assert cpu < 1.0, f"gradient descent used {cpu:.2f} s of CPU"
+    print(f"gradient descent: {gd['iterations']} iterations, wall {gd['seconds']:.3f} s, CPU {cpu:.3f} s")
     assert (out["n_train"], out["n_test"]) == (16512, 4128)
 
 

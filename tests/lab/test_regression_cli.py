@@ -91,6 +91,7 @@ def test_data_csv_is_passed_through(monkeypatch, housing, housing_csv, capsys):
     assert json.loads(capsys.readouterr().out)["r2_gap"] < 1e-3
 
 
+@pytest.mark.slow
 def test_module_entry_point(sklearn_data_home, housing):
     env = dict(os.environ, SCIKIT_LEARN_DATA=str(sklearn_data_home),
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
