@@ -1,13 +1,16 @@
 """Every course notebook runs: solved top to bottom, and as students get it, failing only at unfilled checks.
 
 Parametrized over all sources in ``lab/notebooks/`` so a new notebook is tested without editing this file.
+The selected notebooks are executed concurrently (one kernel per CPU core, at most 4): a kernel spends most of
+its time importing torch on one core while the test process waits.
 """
 
+import asyncio
 import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 
@@ -17,17 +20,38 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = notebooks.sources()
+IDS = [s.stem for s in SOURCES]
 CHECK_CALL = re.compile(r"^[^#\n]*\bcheck_\w+\s*\(", re.MULTILINE)
+VERSIONS = {"test_solved_notebook_runs_and_every_check_passes": True,
+            "test_student_notebook_fails_only_at_unfilled_checks": False}
 
 
-def _execute(nb, cwd: Path, monkeypatch, *, allow_errors: bool):
-    """Run ``nb`` in a fresh kernel, cwd ``cwd``, with the repo importable and a non-GUI matplotlib."""
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute()
+def _execute(source: Path, solution: bool, cwd: Path):
+    """Run one version of a notebook in a fresh kernel, cwd ``cwd``, with the repo importable and Agg plots."""
+    nb = notebooks.build(source, solution=solution)
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=not solution,
+                            shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
+    asyncio.run(client.async_execute(env=env))
     return nb
+
+
+@pytest.fixture(scope="session")
+def executions(request, tmp_path_factory):
+    """Futures of the executed notebooks, for the (source, version) pairs the selected tests need."""
+    wanted = []
+    for item in request.session.items:
+        solution = VERSIONS.get(getattr(item, "originalname", None))
+        if solution is not None and item.module.__name__ == __name__:
+            wanted.append((item.callspec.params["source"], solution))
+    workers = max(1, min(4, os.cpu_count() or 1, len(wanted)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures: dict[tuple[Path, bool], Future] = {
+            key: pool.submit(_execute, key[0], key[1], tmp_path_factory.mktemp(key[0].stem)) for key in wanted}
+        yield futures
+        for future in futures.values():
+            future.cancel()
 
 
 def _errors(cell):
@@ -42,18 +66,18 @@ def _calls_check(cell) -> bool:
     return cell.cell_type == "code" and bool(CHECK_CALL.search(cell.source))
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
-def test_solved_notebook_runs_and_every_check_passes(source, tmp_path, monkeypatch):
-    nb = _execute(notebooks.build(source, solution=True), tmp_path, monkeypatch, allow_errors=False)
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_solved_notebook_runs_and_every_check_passes(source, executions):
+    nb = executions[source, True].result()  # raises CellExecutionError on the first failing cell
     check_cells = [c for c in nb.cells if _calls_check(c)]
     assert check_cells, f"{source.name} calls no check"
     for cell in check_cells:
         assert "✅" in _stdout(cell), f"check cell printed no success line:\n{cell.source}"
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
-def test_student_notebook_fails_only_at_unfilled_checks(source, tmp_path, monkeypatch):
-    nb = _execute(notebooks.build(source, solution=False), tmp_path, monkeypatch, allow_errors=True)
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_student_notebook_fails_only_at_unfilled_checks(source, executions):
+    nb = executions[source, False].result()
     check_cells = 0
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -1,0 +1,228 @@
+# %% [markdown]
+# # Module 1 — Partie 3 : le gradient (autograd)
+#
+# Un tenseur porte aussi un champ `grad`. Quand on active `requires_grad`, PyTorch enregistre chaque opération
+# dans un **graphe de calcul** ; `backward()` parcourt ce graphe à l'envers et remplit `.grad` avec les
+# dérivées partielles. Si `z` est une fonction de coût, le gradient donne la direction pour la minimiser.
+
+# %%
+import torch
+
+from lab.exercises.autograd import (
+    check_derivees,
+    check_descente,
+    check_f_sinus,
+    check_gradient_somme_carres,
+    check_noms_du_graphe,
+    check_remettre_a_zero,
+    check_vers_numpy,
+)
+
+# %% [markdown]
+# L'exemple des diapositives :
+
+# %%
+a = torch.tensor(1.0)
+a.requires_grad = True  # activation du champ gradient
+b = torch.tensor(2.0, requires_grad=True)
+z = 2 * a + b
+z.backward()  # calcul des dérivées partielles de z
+print("Dérivée de z/a :", a.grad.item(), " z/b :", b.grad.item())
+
+# %% [markdown]
+# **Exercice 1.** `derivees(f, a_val, b_val)` : créez `a` et `b` (avec gradient) à partir des valeurs,
+# calculez `z = f(a, b)`, et renvoyez le couple `(dz/da, dz/db)` en nombres (`.item()`). La vérification
+# essaie plusieurs fonctions `f`.
+
+# %%
+def derivees(f, a_val, b_val):
+    # BEGIN SOLUTION
+    a = torch.tensor(a_val, requires_grad=True)
+    b = torch.tensor(b_val, requires_grad=True)
+    z = f(a, b)
+    z.backward()
+    return a.grad.item(), b.grad.item()
+    # END SOLUTION
+
+
+check_derivees(derivees)
+
+# %% [markdown]
+# ## Seules les fonctions torch se dérivent
+#
+# Autograd ne connaît que les opérations PyTorch : `math.sin` ou `numpy.sin` sortent du graphe. La plupart des
+# fonctions existent dans l'univers PyTorch (`torch.sin`, `torch.exp`, `torch.tanh`…).
+#
+# **Exercice 2.** `f_sinus(a, b)` renvoie `sin(2a + b)`, dérivable par autograd.
+
+# %%
+def f_sinus(a, b):
+    # BEGIN SOLUTION
+    return torch.sin(2 * a + b)
+    # END SOLUTION
+
+
+check_f_sinus(f_sinus)
+
+# %% [markdown]
+# ## Gradient d'un vecteur
+#
+# Le gradient a la même forme que le tenseur d'origine ; la perte `L` doit être un **scalaire** pour appeler
+# `L.backward()`.
+
+# %%
+A = torch.rand(2, 3, requires_grad=True)
+try:
+    (A * 3).backward()
+except RuntimeError as erreur:
+    print("Perte non scalaire :", erreur)
+(A * 3).sum().backward()
+print(A.grad)
+
+# %% [markdown]
+# **Exercice 3.** `gradient_somme_carres(A)` : le gradient de `L = somme des A²` par rapport à `A`, calculé
+# par autograd (`A` arrive sans gradient : activez-le sur une copie, `A.clone().requires_grad_(True)`).
+
+# %%
+def gradient_somme_carres(A):
+    # BEGIN SOLUTION
+    A = A.clone().requires_grad_(True)
+    L = (A**2).sum()
+    L.backward()
+    return A.grad
+    # END SOLUTION
+
+
+check_gradient_somme_carres(gradient_somme_carres)
+
+# %% [markdown]
+# ## Attention à la syntaxe une fois le gradient activé
+#
+# `b.data` donne les valeurs sans le graphe, `b.grad.data` celles du gradient, `b.detach()` un tenseur
+# détaché du graphe (même mémoire). NumPy, lui, refuse un tenseur qui fait partie d'un graphe.
+
+# %%
+b = torch.tensor(2.0, requires_grad=True)
+print(b, b.data, b.detach())
+try:
+    (b * 2).numpy()
+except RuntimeError as erreur:
+    print(erreur)
+
+# %% [markdown]
+# **Exercice 4.** `vers_numpy(t)` : les valeurs de `t` (peut-être sur GPU, dans un graphe) en tableau NumPy.
+
+# %%
+def vers_numpy(t):
+    # BEGIN SOLUTION
+    return t.detach().cpu().numpy()
+    # END SOLUTION
+
+
+check_vers_numpy(vers_numpy)
+
+# %% [markdown]
+# ## Accumulation du gradient
+#
+# Chaque appel à `backward()` **ajoute** au gradient déjà présent :
+
+# %%
+a = torch.tensor(1.0, requires_grad=True)
+b = torch.tensor(2.0, requires_grad=True)
+for i in range(3):
+    z = 2 * a + b  # il faut redéfinir le coût
+    z.backward()  # puis relancer le gradient = accumulation
+    print(f"après {i + 1} backward : a.grad = {a.grad.item()}, b.grad = {b.grad.item()}")
+a.grad.zero_()
+b.grad.zero_()
+print("après zero_() :", a.grad.item(), b.grad.item())
+
+# %% [markdown]
+# **Exercice 5.** `remettre_a_zero(parametres)` remet à zéro les gradients d'une liste de paramètres.
+# Attention : un paramètre qui n'a pas encore servi a `p.grad = None`.
+
+# %%
+def remettre_a_zero(parametres):
+    # BEGIN SOLUTION
+    for p in parametres:
+        if p.grad is not None:
+            p.grad.zero_()
+    # END SOLUTION
+
+
+check_remettre_a_zero(remettre_a_zero)
+
+# %% [markdown]
+# ## Mettre à jour des paramètres : hors du graphe
+#
+# Une étape de descente de gradient : `w ← w - lr * w.grad`. Deux pièges :
+#
+# * `w -= lr * w.grad` tel quel modifie **en place** une feuille qui demande un gradient : autograd refuse ;
+# * `w = w - lr * w.grad` crée un **nouveau** tenseur, résultat d'un calcul : ce n'est plus une feuille, son
+#   `.grad` reste `None` à l'étape suivante.
+
+# %%
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+(w**2).sum().backward()
+try:
+    w -= 0.1 * w.grad
+except RuntimeError as erreur:
+    print("En place :", erreur)
+nouveau = w - 0.1 * w.grad
+print("w = w - lr * w.grad : feuille ?", nouveau.is_leaf, "— gradient :", nouveau.grad)
+
+# %% [markdown]
+# **Exercice 6.** `descente(w, perte, lr, n_etapes)` fait `n_etapes` étapes de descente de gradient sur `w`
+# (une feuille avec `requires_grad=True`) **en le modifiant en place** : calculez `L = perte(w)`, `L.backward()`,
+# mettez à jour `w` sous `torch.no_grad()` (ou via `w.data`), et remettez le gradient à zéro. La vérification
+# trace ensuite la courbe de la perte de votre descente.
+
+# %%
+def descente(w, perte, lr, n_etapes):
+    # BEGIN SOLUTION
+    for _ in range(n_etapes):
+        L = perte(w)
+        L.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+        w.grad.zero_()
+    # END SOLUTION
+
+
+check_descente(descente, courbe=True)
+
+# %% [markdown]
+# ## Le graphe de calcul
+#
+# Le graphe est orienté : des entrées (les feuilles) vers le résultat. Chaque tenseur calculé garde son nœud
+# `grad_fn` ; `grad_fn.next_functions` donne les nœuds précédents (`None` pour une constante, `AccumulateGrad`
+# pour une feuille qui reçoit un gradient).
+
+# %%
+a = torch.tensor(1.0, requires_grad=True)
+b = torch.tensor(2.0, requires_grad=True)
+z = torch.sin(2 * a + b)
+print(z.grad_fn.name())
+print(z.grad_fn.next_functions)
+print(z.grad_fn.next_functions[0][0].next_functions)
+
+# %% [markdown]
+# **Exercice 7.** `noms_du_graphe(z)` renvoie la liste des noms (`noeud.name()`) de tous les nœuds du graphe
+# de `z`, chacun une seule fois, en partant de `z.grad_fn`.
+
+# %%
+def noms_du_graphe(z):
+    # BEGIN SOLUTION
+    vus, a_voir, noms = set(), [z.grad_fn], []
+    while a_voir:
+        noeud = a_voir.pop()
+        if noeud is None or noeud in vus:
+            continue
+        vus.add(noeud)
+        noms.append(noeud.name())
+        a_voir.extend(suivant for suivant, _ in noeud.next_functions)
+    return noms
+    # END SOLUTION
+
+
+check_noms_du_graphe(noms_du_graphe)
