@@ -13,7 +13,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from lab.checks import CheckFailed, call, ok, require
+from lab.checks import CheckFailed, call, ok
 from lab.solutions import environnement as ref
 from lab.solutions.environnement import AGE_MINIMUM_JOURS, DATES_DE_SORTIE
 
@@ -39,6 +39,10 @@ def diagnostic() -> None:
         age = (date.today() - sortie).days
         verdict = "respectée" if ref.respecte_regle_1(sortie, date.today()) else "NON respectée (version trop récente)"
         print(f"Python {version[0]}.{version[1]} est sorti le {sortie} (il y a {age} jours) : règle 1 {verdict}.")
+        sorties = [v for v, d in DATES_DE_SORTIE.items() if d <= date.today()]
+        derniere = max(sorties)
+        print(f"La dernière version sortie est {derniere[0]}.{derniere[1]}"
+              + (" : c'est celle-ci." if version == derniere else " : ce n'est pas celle-ci."))
     kind = ref.type_environnement(sys.prefix, sys.base_prefix)
     print({"venv": f"Environnement virtuel (venv) : {sys.prefix} — règle 2 respectée.",
            "conda": f"Environnement conda : {sys.prefix} — règle 2 respectée.",

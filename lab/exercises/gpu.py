@@ -14,7 +14,7 @@ from unittest import mock
 
 import torch
 
-from lab.checks import CheckFailed, call, compare_with_reference, expect_tensor, fresh_generator, ok
+from lab.checks import CheckFailed, call, compare_with_reference, fresh_generator, ok
 from lab.solutions import gpu as ref
 
 _SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "

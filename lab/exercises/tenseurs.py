@@ -255,7 +255,7 @@ def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
 
     return [
         (lambda x: reduce(x, other), hint),
-        (lambda x: reduce(x, good_axis, keepdim=True), f"Sans keepdim : le résultat est 1D, de forme (n,)."),
+        (lambda x: reduce(x, good_axis, keepdim=True), "Sans keepdim : le résultat est 1D, de forme (n,)."),
         (lambda x: getattr(x, op)(), f"x.{op}() réduit tout le tenseur à un nombre ; précisez l'axe {good_axis}."),
     ]
 

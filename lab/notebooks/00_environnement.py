@@ -53,7 +53,8 @@ check_version_python(version_python)
 # jours (182, soit six mois). Indice : la différence de deux `date` est une durée, qui a un attribut `.days`.
 
 # %%
-print(DATES_DE_SORTIE[(3, 12)], AGE_MINIMUM_JOURS)
+print("Python 3.12 est sorti le", DATES_DE_SORTIE[(3, 12)], "; aujourd'hui :", date.today(),
+      "; âge minimum :", AGE_MINIMUM_JOURS, "jours")
 
 
 def respecte_regle_1(sortie, aujourd_hui):

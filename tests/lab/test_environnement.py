@@ -85,4 +85,5 @@ def test_differences_mistakes(answer, hint):
 def test_diagnostic_reports_this_machine(capsys):
     ex.diagnostic()
     out = capsys.readouterr().out
-    assert sys.executable in out and "règle 2" in out.lower() or "Aucun environnement" in out
+    assert sys.executable in out and "règle 1" in out and ("règle 2" in out or "Aucun environnement" in out)
+    assert "dernière version sortie" in out
