@@ -1,6 +1,7 @@
 """The student/solution transformation and the notebook command line (fast, no kernel)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,18 @@ def test_cli_reports_unwritable_destination(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["student", str(blocker / "sub")]) == 1
     assert "impossible d'écrire" in capsys.readouterr().err
+
+
+def test_every_exercise_is_checked_in_its_cell_or_the_next():
+    """An exercise region must be followed by its check, so students get feedback right away."""
+    import jupytext
+
+    check_call = re.compile(r"^[^#\n]*\bcheck_\w+\s*\(", re.MULTILINE)
+    for source in notebooks.sources():
+        cells = [c for c in jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent").cells
+                 if c.cell_type == "code"]
+        for i, cell in enumerate(cells):
+            if "# BEGIN SOLUTION" in cell.source:
+                following = [cell] + cells[i + 1:i + 2]
+                assert any(check_call.search(c.source) for c in following), (
+                    f"{source.name}: exercise without a check right after it:\n{cell.source}")
