@@ -292,6 +292,7 @@ def run(test_size=0.2, seed=42, device="auto", data_csv=None, lr=LEARNING_RATE, 
 
     return {
         "device": str(device),
+        "threads": torch.get_num_threads(),
         "test_size": test_size,
         "seed": seed,
         "n_train": int(x_train.shape[0]),

@@ -17,6 +17,14 @@ from lab.solutions import regression as ref
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """main() sets PyTorch's thread count for its process; give the rest of the session its own back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_json_output_meets_the_target(housing, capsys):
     assert cli.main(["--test-size", "0.2", "--seed", "42", "--device", "cpu", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -26,7 +34,7 @@ def test_json_output_meets_the_target(housing, capsys):
     assert cf["test_mse"] == pytest.approx(0.5558915987, abs=1e-9)
     assert out["r2_gap"] == pytest.approx(abs(gd["test_r2"] - cf["test_r2"])) and out["r2_gap"] < 1e-3
     assert gd["stop_reason"] == "converged" and 0 < gd["iterations"] < gd["max_iter"]
-    assert gd["seconds"] > 0
+    assert gd["seconds"] > 0 and out["threads"] == 1
 
 
 def test_table_output(housing, capsys):
@@ -52,6 +60,7 @@ def test_divergence_is_reported(housing, capsys):
     (["--seed", "x"], "invalid int|entier"),
     (["--lr", "-1"], "strictement positif"),
     (["--max-iter", "0"], "au moins 1"),
+    (["--threads", "-2"], "positif ou nul"),
     (["--data-csv", "/nonexistent/cal_housing.csv"], "n'existe pas"),
 ])
 def test_bad_options_exit_2(argv, message, capsys):
