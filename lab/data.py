@@ -30,6 +30,7 @@ import socket
 import sys
 import urllib.error
 import urllib.parse
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -167,8 +168,8 @@ def _download_host() -> str | None:
 
 def _host_resolves(host: str | None) -> bool:
     """False when DNS cannot resolve the download host: we are offline, no point retrying."""
-    if host is None:
-        return True  # unknown: let scikit-learn try
+    if host is None or urllib.request.getproxies().get("https"):
+        return True  # unknown host, or a proxy resolves names for us: let scikit-learn try
     try:
         socket.getaddrinfo(host, 443)
     except OSError:

@@ -99,6 +99,8 @@ def test_unresolvable_host_skips_the_retries(monkeypatch, housing_csv, tmp_path)
         raise AssertionError("must not try to download when DNS fails")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(sk_base, "urlretrieve", no_download)
     bunch = data.load_california_housing(data_csv=housing_csv, data_home=tmp_path)
     assert bunch.data.shape == (20640, 8)
