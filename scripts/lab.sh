@@ -69,7 +69,7 @@ resolve_gpu() {
         why="the NVIDIA Container Toolkit is not installed or not configured for Docker"
     fi
     case "$GPU" in
-        off) say "GPU=off: CPU mode" ;;
+        off) say "GPU=off: CPU mode" >&2 ;;
         on)
             [[ -z "$why" ]] || die "GPU=on, but $why." \
                 "Fix: install the NVIDIA driver (>= 580 for the CUDA 13 wheels) and the NVIDIA Container Toolkit," \
@@ -81,7 +81,7 @@ resolve_gpu() {
             if [[ -z "$why" ]]; then
                 GPU_FLAGS=(--gpus all)
             else
-                say "note: CPU mode, $why (make doctor says more)."
+                say "note: CPU mode, $why (make doctor says more)." >&2
             fi
             ;;
         *) die "GPU must be auto, on or off, not '$GPU'." ;;
