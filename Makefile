@@ -36,7 +36,7 @@ BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
 
 .PHONY: help build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
-        bench doctor repair clean-venv stage-data
+        bench doctor repair measure clean-venv stage-data
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -115,6 +115,9 @@ doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says h
 
 repair: ## put the running lab's packages back to exactly the lock (no rebuild; needs PyPI)
 	@CA_BUNDLE="$(CA_BUNDLE)" scripts/repair.sh
+
+measure: build ## print the image's size, start-up time and code-only rebuild time (MEASURE_ARGS=--cold too)
+	$(PYTHON) scripts/measure_image.py --image $(IMAGE) $(MEASURE_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)
