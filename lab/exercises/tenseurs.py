@@ -21,7 +21,7 @@ def _rng() -> random.Random:
     return random.Random(secrets.randbits(64))
 
 
-def _matrices(count: int = 4, *, min_size: int = 12, max_size: int = 30, square: bool = False) -> list[tuple]:
+def _matrices(count: int = 4, *, min_size: int = 24, max_size: int = 40, square: bool = False) -> list[tuple]:
     """Random float matrices with distinct numbers of rows and columns (a wrong axis then shows)."""
     rng, g = _rng(), fresh_generator()
     out = []
@@ -139,9 +139,10 @@ def check_quantifier_int8(quantifier_int8) -> None:
                 raise CheckFailed(f"echelle = {echelle:.4g} est trop petite pour max|x| = {top:.4g}.")
             continue
         wrapped = (q.float() * x < 0) & (x.abs() > 2 * echelle)
-        if wrapped.any():
-            hint = ("Dépassement : int8 va de -128 à 127 et une valeur trop grande « fait le tour » (128 devient "
-                    "-128). Divisez par 127 (echelle = max|x| / 127) ou bornez avec .clamp(-127, 127) avant .to().")
+        if wrapped.any() or top / echelle > 127.5:
+            hint = (f"Dépassement : avec cette échelle, max|x| / echelle = {top / echelle:.4g} dépasse 127, la plus "
+                    "grande valeur d'un int8 (au-delà, la conversion « fait le tour » : 128 devient -128). "
+                    "Prenez echelle = max|x| / 127.")
         elif torch.equal(q, torch.trunc(x / echelle).clamp(-128, 127).to(torch.int8)):
             hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / echelle)."
         else:

@@ -87,6 +87,7 @@ MISTAKES = [
     ("quantifier_int8", lambda x: (x / x.abs().max() * 127, x.abs().max() / 127), "torch.int8"),
     ("quantifier_int8", _quantize(127, rounding=torch.trunc), "tronque"),
     ("quantifier_int8", _quantize(128, clamp=False), "Dépassement"),
+    ("quantifier_int8", _quantize(128), "Dépassement"),
     ("quantifier_int8", _quantize(100), "plage"),
     ("quantifier_int8", lambda x: _quantize(127)(x)[0], "couple"),
     ("une_colonne_sur_deux", lambda x: x[::2], "LIGNE sur deux"),
