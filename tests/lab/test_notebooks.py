@@ -32,7 +32,8 @@ def _execute(source: Path, solution: bool, cwd: Path):
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=not solution,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
+                            shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no TCP-transport warning
     asyncio.run(client.async_execute(env=env))
     return nb
 
