@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         results = write_notebooks(args.dest, solution=args.command == "solutions", force=args.force)
+    except ImportError as exc:
+        print(f"erreur : {exc.name or exc} manque pour écrire des notebooks ; installez-les avec "
+              "pip install jupytext nbformat (ou pip install 'lab[notebooks]').", file=sys.stderr)
+        return 1
     except (OSError, MarkerError) as exc:
         print(f"erreur : impossible d'écrire les notebooks dans {args.dest} : {exc}", file=sys.stderr)
         return 1

@@ -176,3 +176,10 @@ def test_every_exercise_is_checked_in_its_cell_or_the_next():
                 following = [cell] + cells[i + 1:i + 2]
                 assert any(check_call.search(c.source) for c in following), (
                     f"{source.name}: exercise without a check right after it:\n{cell.source}")
+
+
+def test_cli_explains_missing_notebook_packages(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "jupytext", None)  # makes `import jupytext` fail
+    assert main(["student", str(tmp_path)]) == 1
+    assert "pip install jupytext nbformat" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.ipynb"))
