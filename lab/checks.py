@@ -9,6 +9,9 @@ Every part's checks (``lab/exercises/<part>.py``) are built from these helpers s
 
 Checks draw fresh random inputs from a private generator (``fresh_generator``) so that passing cannot come from
 matching one fixed example, and so that the student's own random stream (``torch.manual_seed``) is left untouched.
+``compare_with_reference`` runs a student's function and the reference on such inputs and, when they differ,
+names the known mistake whose results the student's match. Inside IPython/Jupyter, importing this module makes a
+``CheckFailed`` show as its French message only, without a traceback through ``lab``.
 """
 
 from __future__ import annotations
