@@ -34,6 +34,9 @@ BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
                 $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
+# The lab never runs as root: a root host user gets the image's default student, uid/gid 1000.
+LAB_UID      := $(patsubst 0,1000,$(shell id -u))
+LAB_GID      := $(patsubst 0,1000,$(shell id -g))
 
 .PHONY: help build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
         bench doctor repair measure clean-venv stage-data
@@ -94,7 +97,7 @@ export: build ## run the course's export commands in the image; write exports/ a
 test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
 	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
 	docker run --rm -v "$(SHARED_DIR):/opt/shared:ro" -e LAB_SHARED_DIR=/opt/shared \
-	  -e NB_UID=$$(id -u) -e NB_GID=$$(id -g) -w /opt/lab $(IMAGE) \
+	  -e NB_UID=$(LAB_UID) -e NB_GID=$(LAB_GID) -w /opt/lab $(IMAGE) \
 	  python -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
 
 test-unit: ## run the unit tests with a host Python that has torch (no Docker)
@@ -107,7 +110,7 @@ lint: $(HOST_PY) ## hadolint the Dockerfile, shellcheck the shell scripts
 bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)
 	@mkdir -p "$(WORK_DIR)"
 	docker run --rm $$(scripts/lab.sh gpu) --shm-size $(SHM_SIZE) -v "$(WORK_DIR):/home/student/work" \
-	  -e NB_UID=$$(id -u) -e NB_GID=$$(id -g) $(IMAGE) \
+	  -e NB_UID=$(LAB_UID) -e NB_GID=$(LAB_GID) $(IMAGE) \
 	  python /opt/lab/scripts/bench_transfer.py --out /home/student/work/bench $(BENCH_ARGS)
 
 doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says how to fix

@@ -36,6 +36,8 @@ def check_choisir_device(choisir_device) -> None:
             got = call(choisir_device, name="choisir_device")
         expected = "cuda" if available else "cpu"
         try:
+            if not isinstance(got, (torch.device, str)):  # torch.device(42) is an accelerator index
+                raise TypeError(got)
             kind = torch.device(got).type
         except (TypeError, RuntimeError):
             raise CheckFailed(f"choisir_device renvoie {got!r} : attendu un torch.device (ou \"cpu\"/\"cuda\").") from None
