@@ -108,10 +108,7 @@ lint: $(HOST_PY) ## hadolint the Dockerfile, shellcheck the shell scripts
 	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run
 
 bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)
-	@mkdir -p "$(WORK_DIR)"
-	docker run --rm $$(scripts/lab.sh gpu) --shm-size $(SHM_SIZE) -v "$(WORK_DIR):/home/student/work" \
-	  -e NB_UID=$(LAB_UID) -e NB_GID=$(LAB_GID) $(IMAGE) \
-	  python /opt/lab/scripts/bench_transfer.py --out /home/student/work/bench $(BENCH_ARGS)
+	@scripts/lab.sh bench $(BENCH_ARGS)
 
 doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says how to fix
 	@$(PYTHON) scripts/doctor.py --image $(IMAGE) --container $(CONTAINER) --port $(PORT) $(DOCTOR_ARGS)

@@ -5,6 +5,7 @@
 #   lab.sh shell   a bash shell in the running container, as the student
 #   lab.sh logs    the container's logs
 #   lab.sh url     print the URL of the running lab
+#   lab.sh bench [ARGS]  run scripts/bench_transfer.py in a throwaway lab container, results in WORK_DIR/bench
 #   lab.sh gpu     print the docker flags GPU=auto|on|off resolves to (and why)
 # Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 # START_TIMEOUT.
@@ -88,6 +89,21 @@ resolve_gpu() {
     esac
 }
 
+# Creates WORK_DIR if needed and sets LAB_UID/LAB_GID, the owner of what the lab writes there: the host user,
+# or the image's default student (1000) for a root host user, since Jupyter never runs as root.
+prepare_work_dir() {
+    LAB_UID=$(id -u) LAB_GID=$(id -g)
+    if [[ ! -d "$WORK_DIR" ]]; then
+        mkdir -p "$WORK_DIR"
+        if [[ "$LAB_UID" == 0 ]]; then chown 1000:1000 "$WORK_DIR"; fi
+    fi
+    if [[ "$LAB_UID" == 0 ]]; then
+        LAB_UID=1000 LAB_GID=1000
+        say "note: you are root on this host; the lab runs as uid 1000, which owns what it writes in $WORK_DIR." >&2
+    fi
+    WORK_DIR=$(cd "$WORK_DIR" && pwd -P)
+}
+
 new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
 
 wait_until_answering() {
@@ -129,29 +145,29 @@ cmd_start() {
             "Fix: make lab PORT=$((PORT + 1))   (or stop what uses $PORT${holder:+: docker stop $holder})"
     fi
     resolve_gpu
-    local uid gid
-    uid=$(id -u) gid=$(id -g)
-    if [[ ! -d "$WORK_DIR" ]]; then
-        mkdir -p "$WORK_DIR"
-        # Jupyter never runs as root: a root host user gets the image's default student (uid 1000).
-        if [[ "$uid" == 0 ]]; then chown 1000:1000 "$WORK_DIR"; fi
-    fi
-    if [[ "$uid" == 0 ]]; then
-        uid=1000 gid=1000
-        say "note: you are root on this host; the lab runs as uid 1000, which owns what it writes in $WORK_DIR."
-    fi
-    WORK_DIR=$(cd "$WORK_DIR" && pwd -P)
+    prepare_work_dir
     token=${token:-$(new_token)}
     docker run -d --name "$CONTAINER" \
         --publish "127.0.0.1:$PORT:8888" \
         --volume "$WORK_DIR:/home/student/work" \
-        --env "NB_UID=$uid" --env "NB_GID=$gid" --env "JUPYTER_TOKEN=$token" \
+        --env "NB_UID=$LAB_UID" --env "NB_GID=$LAB_GID" --env "JUPYTER_TOKEN=$token" \
         --shm-size "$SHM_SIZE" \
         --label org.pytorch-lab.role=lab \
         "${GPU_FLAGS[@]}" "$IMAGE" >/dev/null
     wait_until_answering "$token"
     say "JupyterLab is ready (work directory: $WORK_DIR):"
     echo "    $(lab_url)"
+}
+
+# The transfer-vs-compute benchmark in a throwaway lab container (GPU when available); results in WORK_DIR/bench.
+cmd_bench() {
+    docker image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE." "Fix: make build"
+    resolve_gpu
+    prepare_work_dir
+    docker run --rm --volume "$WORK_DIR:/home/student/work" --shm-size "$SHM_SIZE" \
+        --env "NB_UID=$LAB_UID" --env "NB_GID=$LAB_GID" "${GPU_FLAGS[@]}" "$IMAGE" \
+        python /opt/lab/scripts/bench_transfer.py --out /home/student/work/bench "$@"
+    say "results in $WORK_DIR/bench"
 }
 
 cmd_stop() {
@@ -169,10 +185,11 @@ need_running() {
 
 case "${1:-}" in
     start) cmd_start ;;
+    bench) cmd_bench "${@:2}" ;;
     stop) cmd_stop ;;
     shell) need_running && exec docker exec -it -u student "$CONTAINER" bash -l ;;
     logs) exec docker logs "${@:2}" "$CONTAINER" ;;
     url) need_running && lab_url ;;
     gpu) resolve_gpu && echo "${GPU_FLAGS[*]:-}" ;;
-    *) die "usage: lab.sh start|stop|shell|logs|url|gpu" ;;
+    *) die "usage: lab.sh start|stop|shell|logs|url|gpu|bench [ARGS]" ;;
 esac

@@ -120,10 +120,11 @@ class Lab:
     def __init__(self, repo: Path, user: str, work: Path, port: int, container: str):
         self.repo, self.user, self.work, self.port, self.container = repo, user, work, port, container
 
-    def make(self, *targets: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+    def make(self, *targets: str, check: bool = True, timeout: float = 900, **variables: str
+             ) -> subprocess.CompletedProcess:
         env = dict(os.environ, IMAGE=IMAGE, PORT=str(self.port), WORK_DIR=str(self.work),
                    CONTAINER=self.container, GPU="auto",
-                   HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"))
+                   HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
         env.pop("MAKEFLAGS", None)
         env.pop("MFLAGS", None)
         env.pop("MAKELEVEL", None)
@@ -150,6 +151,15 @@ class Lab:
                 return status
             time.sleep(1)
         return status
+
+
+@pytest.fixture
+def idle_lab(shared_tmp, user_repo, host_user):
+    """The test user's `make`, with its own port, container name and (not yet created) work directory."""
+    work_root = Path(tempfile.mkdtemp(prefix="work-", dir=shared_tmp))
+    work_root.chmod(0o777)
+    port = free_port()
+    return Lab(user_repo, host_user, work_root / "student-work", port, f"pytorch-lab-test-{port}")
 
 
 @pytest.fixture(scope="module")
