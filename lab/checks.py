@@ -30,6 +30,7 @@ __all__ = [
     "require",
     "call",
     "fresh_generator",
+    "as_float",
     "expect_tensor",
     "expect_close",
     "count_torch_calls",
@@ -121,6 +122,18 @@ def call(
     if is_stub(result):
         raise _not_done(name)
     return result
+
+
+def as_float(value: Any, what: str) -> float:
+    """A student's scalar answer (Python number or one-element tensor) as a float, or a CheckFailed saying why not."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise CheckFailed(f"{what} devrait être un nombre, pas un tenseur de forme {tuple(value.shape)}.")
+        return value.item()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} devrait être un nombre, pas {value!r}.") from None
 
 
 def fresh_generator() -> torch.Generator:

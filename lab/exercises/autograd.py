@@ -10,7 +10,7 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, call, expect_close, expect_tensor, fresh_generator, ok
+from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok
 from lab.solutions import autograd as ref
 
 _REQUIRES_GRAD = ("Un gradient n'est calculé que pour les tenseurs créés avec requires_grad=True "
@@ -39,17 +39,6 @@ _FUNCTIONS = [
 ]
 
 
-def _as_float(value, what: str) -> float:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise CheckFailed(f"{what} devrait être un nombre, pas un tenseur de forme {tuple(value.shape)}.")
-        return value.item()
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} devrait être un nombre, pas {value!r}.") from None
-
-
 def _explain_grad(exc: BaseException) -> str | None:
     text = str(exc)
     if "does not require grad" in text or ("NoneType" in text and ("item" in text or "grad" in text)):
@@ -66,7 +55,7 @@ def check_derivees(derivees) -> None:
         got = call(derivees, f, a_val, b_val, name="derivees", on_error=_explain_grad)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise CheckFailed("derivees doit renvoyer le couple (dz/da, dz/db).")
-        da, db = (_as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
+        da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
         ea, eb = exact(a_val, b_val)
         if not (math.isclose(da, ea, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, eb, rel_tol=1e-4, abs_tol=1e-5)):
             hint = ("Vous renvoyez les valeurs de a et b, pas leurs gradients (a.grad, b.grad)."

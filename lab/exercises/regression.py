@@ -16,7 +16,7 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, call, expect_tensor, ok, require
+from lab.checks import CheckFailed, as_float, call, expect_tensor, fresh_generator, ok, require
 from lab.solutions import regression as ref
 
 __all__ = [
@@ -34,21 +34,6 @@ COLUMN_HINT = ("y doit avoir la forme (n, 1), comme la prédiction x @ w.T + b :
 
 def _rng() -> np.random.Generator:
     return np.random.default_rng(secrets.randbits(64))
-
-
-def _gen() -> torch.Generator:
-    return torch.Generator().manual_seed(secrets.randbits(63))
-
-
-def _as_float(value, what: str) -> float:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise CheckFailed(f"{what} devrait être un nombre, pas un tenseur de forme {tuple(value.shape)}.")
-        return value.item()
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} devrait être un nombre, pas {type(value).__name__}.") from None
 
 
 def _pair(result, name: str, what: str):
@@ -106,7 +91,7 @@ def check_split(split) -> None:
     for _ in range(3):
         n, d = int(rng.integers(60, 120)), int(rng.integers(2, 5))
         test_size, seed = float(rng.choice([0.2, 0.25, 0.3])), int(rng.integers(0, 10_000))
-        x = torch.randn(n, d, generator=_gen())
+        x = torch.randn(n, d, generator=fresh_generator())
         x[:, 0] = torch.arange(n, dtype=x.dtype)  # row ids
         y = (10 * torch.arange(n, dtype=x.dtype)).reshape(-1, 1)
         result = call(split, x, y, test_size, seed, name="split")
@@ -205,7 +190,7 @@ def check_init_params(init_params) -> None:
 
 
 def check_predict(predict) -> None:
-    g = _gen()
+    g = fresh_generator()
     n, d = 30 + int(torch.randint(0, 30, (1,), generator=g)), 2 + int(torch.randint(0, 6, (1,), generator=g))
     x = torch.randn(n, d, generator=g)
     w = torch.randn(1, d, generator=g).requires_grad_()
@@ -226,7 +211,7 @@ def check_predict(predict) -> None:
 
 
 def check_mse(mse) -> None:
-    g = _gen()
+    g = fresh_generator()
     n = 20 + int(torch.randint(0, 40, (1,), generator=g))
     pred = torch.randn(n, 1, generator=g).requires_grad_()
     y = torch.randn(n, 1, generator=g)
@@ -251,7 +236,7 @@ def check_mse(mse) -> None:
         flat = None
     if flat is not None:
         broadcast = ((pred.detach() - y.ravel()) ** 2).mean().item()
-        value = _as_float(flat, "mse(pred, y)")
+        value = as_float(flat, "mse(pred, y)")
         if math.isclose(value, broadcast, rel_tol=1e-6) or not math.isclose(value, expected.item(), rel_tol=1e-5):
             raise CheckFailed("Avec pred de forme (n, 1) et y de forme (n,), votre MSE vaut "
                               f"{value:.4f} au lieu de {expected.item():.4f} : pred - y est diffusé en (n, n).\n👉 "
@@ -261,18 +246,18 @@ def check_mse(mse) -> None:
 
 
 def check_r2_score(r2_score) -> None:
-    g = _gen()
+    g = fresh_generator()
     n = 30 + int(torch.randint(0, 40, (1,), generator=g))
     y = torch.randn(n, 1, generator=g) * 3 + 1
     pred = y + torch.randn(n, 1, generator=g)
-    got = _as_float(call(r2_score, pred, y, name="r2_score"), "r2_score(pred, y)")
+    got = as_float(call(r2_score, pred, y, name="r2_score"), "r2_score(pred, y)")
     expected = ref.r2_score(pred, y).item()
     if math.isclose(got, ref.r2_score(y, pred).item(), rel_tol=1e-5) and not math.isclose(got, expected, rel_tol=1e-5):
         raise CheckFailed("Arguments inversés : SS_tot se calcule autour de la moyenne des VRAIES valeurs y.")
     if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-5):
         raise CheckFailed(f"R² = {got:.4f} au lieu de {expected:.4f}.\n👉 R² = 1 - Σ(y - pred)² / Σ(y - ȳ)².")
-    perfect = _as_float(r2_score(y.clone(), y), "r2_score(y, y)")
-    mean_only = _as_float(r2_score(torch.full_like(y, y.mean().item()), y), "r2_score(moyenne, y)")
+    perfect = as_float(r2_score(y.clone(), y), "r2_score(y, y)")
+    mean_only = as_float(r2_score(torch.full_like(y, y.mean().item()), y), "r2_score(moyenne, y)")
     if not (math.isclose(perfect, 1.0, abs_tol=1e-5) and math.isclose(mean_only, 0.0, abs_tol=1e-4)):
         raise CheckFailed("Une prédiction parfaite doit donner R² = 1 et prédire la moyenne R² = 0.")
     ok("r2_score : 1 - SS_res / SS_tot.")
@@ -280,7 +265,7 @@ def check_r2_score(r2_score) -> None:
 
 # --- gradient descent ----------------------------------------------------------------------------------------------
 def _problem(n=None, d=None, scale=None):
-    g = _gen()
+    g = fresh_generator()
     n = n or 100 + int(torch.randint(0, 100, (1,), generator=g))
     d = d or 2 + int(torch.randint(0, 4, (1,), generator=g))
     x = torch.randn(n, d, generator=g)
@@ -339,7 +324,7 @@ def check_gd_step(gd_step) -> None:
                                   "jour : w.grad.zero_() et b.grad.zero_().")
             raise CheckFailed(f"Après le pas n°{step + 1}, w ou b n'a pas la bonne valeur : w -= lr * w.grad et "
                               "b -= lr * b.grad, avec le gradient de la MSE.")
-        loss = _as_float(returned, "la perte renvoyée par gd_step")
+        loss = as_float(returned, "la perte renvoyée par gd_step")
         if not math.isclose(loss, loss_ref, rel_tol=1e-4, abs_tol=1e-6):
             raise CheckFailed(f"gd_step renvoie {loss:.5f} ; attendu la perte avant la mise à jour, {loss_ref:.5f}.")
     ok("gd_step : backward, mise à jour sous torch.no_grad(), gradients remis à zéro.")
@@ -389,7 +374,7 @@ def _unpack_result(result):
     if any(isinstance(v, torch.Tensor) and v.requires_grad for v in losses):
         raise CheckFailed("losses contient des tenseurs reliés au graphe : chacun garde tout son graphe en mémoire.\n"
                           "👉 Stockez loss.item().")
-    return w, b, [_as_float(v, "chaque perte") for v in losses], reason
+    return w, b, [as_float(v, "chaque perte") for v in losses], reason
 
 
 def check_gradient_descent(gradient_descent) -> None:
@@ -434,10 +419,10 @@ def check_gradient_descent(gradient_descent) -> None:
 # --- evaluation -----------------------------------------------------------------------------------------------------
 def check_evaluate(evaluate) -> None:
     x, y = _problem()
-    w = torch.randn(1, x.shape[1], generator=_gen()).requires_grad_()
+    w = torch.randn(1, x.shape[1], generator=fresh_generator()).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
     got = _pair(call(evaluate, x, y, w, b, name="evaluate"), "evaluate", "mse, r2")
-    mse_got, r2_got = (_as_float(v, what) for v, what in zip(got, ("la MSE", "le R²")))
+    mse_got, r2_got = (as_float(v, what) for v, what in zip(got, ("la MSE", "le R²")))
     mse_ref, r2_ref = ref.evaluate(x, y, w, b)
     if math.isclose(mse_got, r2_ref, rel_tol=1e-4) and math.isclose(r2_got, mse_ref, rel_tol=1e-4):
         raise CheckFailed("Ordre inversé : evaluate renvoie (mse, r2).")
@@ -449,7 +434,7 @@ def check_evaluate(evaluate) -> None:
 def check_test_scores(test_mse, test_r2, w, b, x_train, y_train, x_test, y_test, tolerance=1e-2) -> None:
     """The notebook's final scores: on the TEST rows, and close to scikit-learn's exact solution."""
     test_mse, test_r2 = require(test_mse, "test_mse"), require(test_r2, "test_r2")
-    test_mse, test_r2 = _as_float(test_mse, "test_mse"), _as_float(test_r2, "test_r2")
+    test_mse, test_r2 = as_float(test_mse, "test_mse"), as_float(test_r2, "test_r2")
     train_mse, train_r2 = ref.evaluate(x_train, y_train, w, b)
     true_mse, true_r2 = ref.evaluate(x_test, y_test, w, b)
     if not math.isfinite(true_mse):
@@ -470,7 +455,7 @@ def check_test_scores(test_mse, test_r2, w, b, x_train, y_train, x_test, y_test,
 
 # --- torch.optim and DataLoader ---------------------------------------------------------------------------------------
 def check_make_loader(make_loader) -> None:
-    g = _gen()
+    g = fresh_generator()
     n, d = 90 + int(torch.randint(0, 60, (1,), generator=g)), 3
     batch_size = int(torch.randint(8, 20, (1,), generator=g))
     x = torch.randn(n, d, generator=g)
@@ -512,7 +497,7 @@ def check_train_epoch(train_epoch) -> None:
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
         if student is not None:
             loss = call(student, loader, w, b, optimizer, name="train_epoch")
-            return w, b, _as_float(loss, "la perte renvoyée par train_epoch")
+            return w, b, as_float(loss, "la perte renvoyée par train_epoch")
         losses = []
         for xb, yb in loader:
             if zero_grad:
