@@ -18,9 +18,11 @@ DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker b
 BENCH_ARGS    ?=## extra options for the benchmark, e.g. --quick
 PYTEST_ARGS   ?=## extra options for pytest in `make test`
 DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
+LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
+LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE HOUSING_CSV PYTHON DOCKER_BUILD \
-             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS
+             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS LOCK_ARGS LOCK_OUTPUT
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 export DOCKER_BUILDKIT := 1
@@ -83,9 +85,9 @@ $(HOST_PY): tests/requirements-host.txt
 	@touch $(HOST_PY)
 
 lock: $(HOST_PY) ## regenerate requirements.txt (hashed, Python 3.14, all platforms) from requirements.in
-	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes \
-	  --output-file requirements.txt requirements.in
-	@echo "lock: requirements.txt updated; rebuild with 'make build' (or 'make rebuild')."
+	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes $(LOCK_ARGS) \
+	  --output-file $(LOCK_OUTPUT) requirements.in
+	@echo "lock: $(LOCK_OUTPUT) updated; rebuild with 'make build' (or 'make rebuild')."
 	@if [ -n "$(CONDA_LOCK)" ]; then scripts/conda_lock.sh; fi
 
 export: build ## run the course's export commands in the image; write exports/ and compare with the locks
