@@ -59,10 +59,9 @@ stage-data:
 build: stage-data ## build the image (cached: seconds when only lab/ changed)
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
-rebuild: stage-data ## rebuild the image from scratch (no layer cache); the work directory is not touched
-	$(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) .
-	@if [ -n "$$(docker ps -aq --filter name=^$(CONTAINER)$$)" ]; then \
-	  echo "lab: the running lab still uses the old image; 'make lab' restarts it on the new one."; fi
+rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
+	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && scripts/lab.sh snapshot "$$before" \
+	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && scripts/lab.sh changes "$$before"
 
 lab: build ## start JupyterLab (builds if needed, reuses a running lab) and print its URL
 	@scripts/lab.sh start

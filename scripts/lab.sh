@@ -6,6 +6,7 @@
 #   lab.sh logs    the container's logs
 #   lab.sh url     print the URL of the running lab
 #   lab.sh bench [ARGS]  run scripts/bench_transfer.py in a throwaway lab container, results in WORK_DIR/bench
+#   lab.sh snapshot FILE / changes FILE   around a rebuild: save the lab's packages, then say what changed
 #   lab.sh gpu     print the docker flags GPU=auto|on|off resolves to (and why)
 # Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 # START_TIMEOUT.
@@ -170,6 +171,33 @@ cmd_bench() {
     say "results in $WORK_DIR/bench"
 }
 
+# The packages of the running lab (or, without one, of the image) as `name==version` lines, sorted.
+packages_now() {
+    if [[ "$(container_state)" == running ]]; then
+        docker exec "$CONTAINER" python -m pip list --format=freeze --disable-pip-version-check
+    elif docker image inspect "$IMAGE" >/dev/null 2>&1; then
+        docker run --rm --entrypoint cat "$IMAGE" /opt/lab/image-lock/pip-freeze.txt
+    fi | sort
+}
+
+# After a rebuild: what the new image changes compared with the packages saved in $1 by `lab.sh snapshot`.
+cmd_changes() {
+    local before="$1" after changes
+    after=$(docker run --rm --entrypoint cat "$IMAGE" /opt/lab/image-lock/pip-freeze.txt | sort)
+    changes=$(diff <(cat "$before") <(echo "$after") | sed -nE 's/^< (.*)/  removed   \1/p; s/^> (.*)/  installed \1/p' || true)
+    if [[ ! -s "$before" ]]; then
+        say "rebuild: new image with $(echo "$after" | grep -c '==') packages (there was no image or lab before)."
+    elif [[ -n "$changes" ]]; then
+        say "rebuild: compared with the previous lab, the new image changes:"
+        echo "$changes"
+    else
+        say "rebuild: the new image has exactly the same packages as before."
+    fi
+    if [[ "$(container_state)" == running ]]; then
+        say "the running lab still uses the old image; 'make lab' restarts it on the new one (work directory kept)."
+    fi
+}
+
 cmd_stop() {
     if [[ -n "$(container_state)" ]]; then
         docker rm -f "$CONTAINER" >/dev/null
@@ -186,10 +214,12 @@ need_running() {
 case "${1:-}" in
     start) cmd_start ;;
     bench) cmd_bench "${@:2}" ;;
+    snapshot) packages_now >"$2" ;;
+    changes) cmd_changes "$2" ;;
     stop) cmd_stop ;;
     shell) need_running && exec docker exec -it -u student "$CONTAINER" bash -l ;;
     logs) exec docker logs "${@:2}" "$CONTAINER" ;;
     url) need_running && lab_url ;;
     gpu) resolve_gpu && echo "${GPU_FLAGS[*]:-}" ;;
-    *) die "usage: lab.sh start|stop|shell|logs|url|gpu|bench [ARGS]" ;;
+    *) die "usage: lab.sh start|stop|shell|logs|url|gpu|bench [ARGS]|snapshot FILE|changes FILE" ;;
 esac

@@ -104,7 +104,8 @@ def test_work_survives_stop_and_rebuild(lab, saved_notebook):
     assert path.read_bytes() == content
 
     created = docker("image", "inspect", "-f", "{{.Created}}", IMAGE).stdout
-    lab.make("rebuild", timeout=1800)
+    rebuilt = lab.make("rebuild", timeout=1800)
+    assert "rebuild: the new image has exactly the same packages as before." in rebuilt.stdout
     assert docker("image", "inspect", "-f", "{{.Created}}", IMAGE).stdout > created  # really rebuilt
     assert path.read_bytes() == content
     assert path.stat().st_uid == pwd.getpwnam(lab.user).pw_uid
