@@ -2,6 +2,8 @@
 #   make lab PORT=8889 WORK_DIR=~/cours GPU=off
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
+# Lasting overrides (e.g. PORT = 8899) can go in local.mk, ignored by git.
+-include local.mk
 
 IMAGE         ?= pytorch-gpu-lab:latest## image name:tag
 CONTAINER     ?= pytorch-lab## name of the lab container
@@ -12,6 +14,7 @@ SHM_SIZE      ?= 2g## shared memory for DataLoader workers
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
 CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
+DATA_OFFLINE  ?=## 1: the build does not try to download the data set (local copy or nothing)
 HOUSING_CSV   ?= $(firstword $(wildcard $(CURDIR)/../shared/data/california_housing/cal_housing.csv))## local raw data file, used when the download host is unreachable
 PYTHON        ?= python3## host Python (tests, lock, doctor)
 DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker build for an engine-bundled client without buildx
@@ -21,7 +24,7 @@ DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
 LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS LOCK_ARGS LOCK_OUTPUT
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
@@ -33,6 +36,7 @@ HOST_PY      := $(VENV)/bin/python
 LOCK_SHA256   = $$(cat requirements.txt environment.yml | sha256sum | cut -d' ' -f1)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
+                --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
                 $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)

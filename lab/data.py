@@ -210,11 +210,13 @@ def candidate_csv_paths(data_csv=None, data_home=None) -> list[Path]:
     return paths
 
 
-def load_california_housing(data_csv: str | os.PathLike | None = None, data_home: str | os.PathLike | None = None):
+def load_california_housing(data_csv: str | os.PathLike | None = None, data_home: str | os.PathLike | None = None,
+                            download: bool = True):
     """Return ``sklearn.datasets.fetch_california_housing()``'s Bunch, offline-capable.
 
-    Order: scikit-learn's cache, then scikit-learn's download, then seeding the cache from a
-    local copy of the raw csv (``data_csv``, ``$LAB_HOUSING_CSV``, known locations).
+    Order: scikit-learn's cache, then scikit-learn's download (unless ``download=False``: known to be
+    offline), then seeding the cache from a local copy of the raw csv (``data_csv``, ``$LAB_HOUSING_CSV``,
+    known locations).
     Raises DataUnavailable (French message: what failed, how to fix) when all three fail.
     """
     from sklearn.datasets import fetch_california_housing
@@ -223,10 +225,12 @@ def load_california_housing(data_csv: str | os.PathLike | None = None, data_home
         raise DataUnavailable(f"Le fichier de données indiqué n'existe pas : {data_csv}\n{HOW_TO_FIX}")
     if is_cached(data_home):
         return fetch_california_housing(data_home=data_home, download_if_missing=False)
-    try:
-        return _download(data_home)
-    except OSError as exc:  # URLError, HTTPError, socket timeouts, DNS errors, bad checksum
-        download_error = exc
+    download_error = None
+    if download:
+        try:
+            return _download(data_home)
+        except OSError as exc:  # URLError, HTTPError, socket timeouts, DNS errors, bad checksum
+            download_error = exc
 
     problems = []
     for path in candidate_csv_paths(data_csv, data_home):
@@ -243,7 +247,8 @@ def load_california_housing(data_csv: str | os.PathLike | None = None, data_home
     lines = [
         "Impossible de charger California housing :",
         f"  - pas de cache scikit-learn dans {cache_path(data_home)} ;",
-        f"  - le téléchargement a échoué ({type(download_error).__name__}: {download_error}) — êtes-vous hors ligne ?",
+        f"  - le téléchargement a échoué ({type(download_error).__name__}: {download_error}) — êtes-vous hors ligne ?"
+        if download_error is not None else "  - téléchargement non tenté (mode hors ligne demandé) ;",
     ]
     if problems:
         lines += [f"  - copie locale refusée : {p}" for p in problems]
@@ -254,9 +259,9 @@ def load_california_housing(data_csv: str | os.PathLike | None = None, data_home
     raise error from None  # no network traceback above the explanation
 
 
-def ensure_cached(data_csv=None, data_home=None) -> Path:
+def ensure_cached(data_csv=None, data_home=None, download: bool = True) -> Path:
     """Make sure scikit-learn's cache holds the data set; return the cache file."""
-    load_california_housing(data_csv=data_csv, data_home=data_home)
+    load_california_housing(data_csv=data_csv, data_home=data_home, download=download)
     return cache_path(data_home)
 
 
@@ -271,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         "--allow-missing", action="store_true",
         help="si les données sont introuvables : avertir et sortir avec le code 0 (construction d'image)",
     )
+    parser.add_argument("--no-download", action="store_true",
+                        help="ne pas tenter le téléchargement (hors ligne connu) : cache ou copie locale seulement")
     args = parser.parse_args(argv)
     csv = args.csv
     if csv is not None and not Path(csv).expanduser().is_file():
@@ -279,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         csv = None  # fall back to the download and the usual locations
     try:
-        path = ensure_cached(csv, args.data_home)
+        path = ensure_cached(csv, args.data_home, download=not args.no_download)
     except DataUnavailable as exc:
         if args.allow_missing:
             print(f"Avertissement : {exc}\n(--allow-missing : on continue sans les données)", file=sys.stderr)

@@ -48,6 +48,17 @@ def in_image(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
     return docker("run", "--rm", "--entrypoint", "", IMAGE, *cmd, check=check)
 
 
+def docker_build(tag: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """`docker build` of docker/Dockerfile as `make build` runs it here (same client, base and Python source)."""
+    command = [*os.environ.get("DOCKER_BUILD", "docker build").split(), "--progress=plain", "--file",
+               "docker/Dockerfile", "--tag", tag, *args]
+    for variable in ("BASE_IMAGE", "PYTHON_SOURCE"):
+        if os.environ.get(variable):
+            command += ["--build-arg", f"{variable}={os.environ[variable]}"]
+    return subprocess.run([*command, "."], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ, DOCKER_BUILDKIT="1"), timeout=1800)
+
+
 def http_status(url: str, token: str | None = None) -> int:
     request = urllib.request.Request(url)
     if token is not None:

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import IMAGE, REPO, docker, in_image
+from conftest import IMAGE, docker, docker_build, in_image
 
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.+?)-----END CERTIFICATE-----", re.S)
 
@@ -49,13 +49,7 @@ def test_generated_ca_is_used_by_the_build_and_left_in_no_layer(tmp_path: Path):
                     f"/CN=lab-test-ca-{uuid.uuid4().hex[:8]}", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     tag = f"lab-ca-probe:{uuid.uuid4().hex[:8]}"
-    build = os.environ.get("DOCKER_BUILD", "docker build").split()
-    args = [*build, "--no-cache", "--progress=plain", "--target", "os", "--file", "docker/Dockerfile",
-            "--tag", tag, "--secret", f"id=ca_bundle,src={cert}"]
-    if os.environ.get("BASE_IMAGE"):
-        args += ["--build-arg", f"BASE_IMAGE={os.environ['BASE_IMAGE']}"]
-    result = subprocess.run([*args, "."], cwd=REPO, capture_output=True, text=True,
-                            env=dict(os.environ, DOCKER_BUILDKIT="1"), timeout=900)
+    result = docker_build(tag, "--no-cache", "--target", "os", "--secret", f"id=ca_bundle,src={cert}")
     try:
         assert result.returncode == 0, result.stderr[-3000:]
         assert "with-ca: trusting the extra CA bundle handed in as a build secret (1 certificate(s))" in result.stderr

@@ -162,6 +162,15 @@ def test_cli_without_data_fails_or_warns(offline, tmp_path, capsys):
     assert data.main(["--csv", str(tmp_path / "absent.csv"), "--data-home", home, "--allow-missing"]) == 0
 
 
+def test_cli_no_download_never_touches_the_network(offline, housing_csv, tmp_path, capsys):
+    home = str(tmp_path / "sk")
+    assert data.main(["--data-home", home, "--no-download"]) == 1
+    assert "téléchargement non tenté" in capsys.readouterr().err
+    assert data.main(["--data-home", home, "--no-download", "--csv", str(housing_csv)]) == 0
+    assert data.is_cached(home)
+    assert offline == []  # scikit-learn's downloader was never called
+
+
 def test_module_entry_point_with_a_cached_home(sklearn_data_home):
     if not data.is_cached(sklearn_data_home):
         pytest.skip("no seeded cache in this environment")
