@@ -29,7 +29,7 @@ def _rng() -> random.Random:
     return random.Random(secrets.randbits(64))
 
 
-# (function, its partial derivatives) for the derivees check: only torch functions.
+# (function, its partial derivatives) for the derivatives check: only torch functions.
 _FUNCTIONS = [
     ("2a + b", lambda a, b: 2 * a + b, lambda a, b: (2.0, 1.0)),
     ("a * b", lambda a, b: a * b, lambda a, b: (b, a)),
@@ -48,13 +48,13 @@ def _explain_grad(exc: BaseException) -> str | None:
     return None
 
 
-def check_derivees(derivees) -> None:
+def check_derivatives(derivatives) -> None:
     rng = _rng()
     for label, f, exact in rng.sample(_FUNCTIONS, 3) + [_FUNCTIONS[0]]:
         a_val, b_val = round(rng.uniform(-2, 2), 3), round(rng.uniform(-2, 2), 3)
-        got = call(derivees, f, a_val, b_val, name="derivees", on_error=_explain_grad)
+        got = call(derivatives, f, a_val, b_val, name="derivatives", on_error=_explain_grad)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise CheckFailed("derivees doit renvoyer le couple (dz/da, dz/db).")
+            raise CheckFailed("derivatives doit renvoyer le couple (dz/da, dz/db).")
         da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
         ea, eb = exact(a_val, b_val)
         if not (math.isclose(da, ea, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, eb, rel_tol=1e-4, abs_tol=1e-5)):
@@ -63,10 +63,10 @@ def check_derivees(derivees) -> None:
                     else "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item().")
             raise CheckFailed(f"Pour z = {label} en a = {a_val}, b = {b_val} : attendu ({ea:.4g}, {eb:.4g}), "
                               f"obtenu ({da:.4g}, {db:.4g}).\n👉 {hint}")
-    ok("derivees : pour z = 2a + b, dz/da = 2.0 et dz/db = 1.0, comme dans les diapositives.")
+    ok("derivatives : pour z = 2a + b, dz/da = 2.0 et dz/db = 1.0, comme dans les diapositives.")
 
 
-def check_f_sinus(f_sinus) -> None:
+def check_f_sin(f_sin) -> None:
     rng = _rng()
 
     def explain(exc: BaseException) -> str | None:
@@ -79,26 +79,26 @@ def check_f_sinus(f_sinus) -> None:
         a_val, b_val = rng.uniform(-2, 2), rng.uniform(-2, 2)
         a = torch.tensor(a_val, requires_grad=True)
         b = torch.tensor(b_val, requires_grad=True)
-        z = call(f_sinus, a, b, name="f_sinus", on_error=explain)
+        z = call(f_sin, a, b, name="f_sin", on_error=explain)
         if not isinstance(z, torch.Tensor):
-            raise CheckFailed(f"f_sinus renvoie un {type(z).__name__}, pas un tenseur : une fonction hors de "
+            raise CheckFailed(f"f_sin renvoie un {type(z).__name__}, pas un tenseur : une fonction hors de "
                               "PyTorch (math.sin, numpy…) coupe le graphe de calcul.\n👉 Utilisez torch.sin.")
         if z.grad_fn is None:
             raise CheckFailed("Le résultat n'est relié ni à a ni à b (pas de grad_fn) : le graphe est coupé "
                               "(detach, .item(), torch.tensor(...) ?).\n👉 return torch.sin(2 * a + b)")
-        expect_close(z.detach(), torch.tensor(math.sin(2 * a_val + b_val)), "f_sinus(a, b)",
+        expect_close(z.detach(), torch.tensor(math.sin(2 * a_val + b_val)), "f_sin(a, b)",
                      hint="sin(2a + b) avec torch.sin.", rtol=1e-4, atol=1e-5)
         z.backward()
         expect_close(a.grad, torch.tensor(2 * math.cos(2 * a_val + b_val)), "dz/da", rtol=1e-4, atol=1e-5)
-    ok("f_sinus : torch.sin garde le graphe, autograd dérive tout seul.")
+    ok("f_sin : torch.sin garde le graphe, autograd dérive tout seul.")
 
 
-def check_gradient_somme_carres(gradient_somme_carres) -> None:
+def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
     rng, g = _rng(), fresh_generator()
     for _ in range(3):
         shape = tuple(rng.randint(2, 6) for _ in range(rng.randint(1, 3)))
         A = torch.randn(shape, generator=g)
-        got = call(gradient_somme_carres, A.clone(), name="gradient_somme_carres", on_error=_explain_grad)
+        got = call(grad_sum_of_squares, A.clone(), name="grad_sum_of_squares", on_error=_explain_grad)
         expect_tensor(got, "le gradient", shape=A.shape,
                       shape_hint="Le gradient a la même forme que le tenseur d'origine : renvoyez A.grad.")
         got = got.detach()
@@ -107,10 +107,10 @@ def check_gradient_somme_carres(gradient_somme_carres) -> None:
                               "👉 L = (A ** 2).sum()")
         expect_close(got, 2 * A, "le gradient de L = somme des carrés", rtol=1e-4, atol=1e-5,
                      hint="A.requires_grad_(True), L = (A ** 2).sum(), L.backward(), puis A.grad (= 2A).")
-    ok("gradient_somme_carres : une perte scalaire, un gradient de la forme de A (ici 2A).")
+    ok("grad_sum_of_squares : une perte scalaire, un gradient de la forme de A (ici 2A).")
 
 
-def check_remettre_a_zero(remettre_a_zero) -> None:
+def check_zero_grads(zero_grads) -> None:
     rng, g = _rng(), fresh_generator()
     parametres = [torch.randn(rng.randint(1, 4), rng.randint(1, 4), generator=g, requires_grad=True)
                   for _ in range(4)]
@@ -126,16 +126,16 @@ def check_remettre_a_zero(remettre_a_zero) -> None:
             return "Un paramètre qui n'a pas encore servi a p.grad = None : testez if p.grad is not None."
         return None
 
-    call(remettre_a_zero, parametres, name="remettre_a_zero", on_error=explain)
+    call(zero_grads, parametres, name="zero_grads", on_error=explain)
     for p, v in zip(parametres, valeurs):
         if not torch.equal(p.detach(), v):
             raise CheckFailed("Les valeurs des paramètres ont changé : seuls leurs gradients doivent être remis à 0.")
         if p.grad is not None and not (isinstance(p.grad, torch.Tensor) and not p.grad.any()):
             raise CheckFailed("Un gradient n'est pas remis à zéro : p.grad.zero_() (ou p.grad = None).")
-    ok("remettre_a_zero : les gradients accumulés repartent de 0 (les paramètres, eux, sont intacts).")
+    ok("zero_grads : les gradients accumulés repartent de 0 (les paramètres, eux, sont intacts).")
 
 
-def _probleme(g: torch.Generator, rng: random.Random):
+def _problem(g: torch.Generator, rng: random.Random):
     """A random least-squares loss of w, and a starting w that is a leaf requiring grad."""
     n, d = rng.randint(8, 20), rng.randint(2, 5)
     X, y = torch.randn(n, d, generator=g), torch.randn(n, generator=g)
@@ -146,7 +146,7 @@ def _probleme(g: torch.Generator, rng: random.Random):
     return perte, torch.randn(d, generator=g)
 
 
-def _sans_remise_a_zero(w0: torch.Tensor, perte, lr: float, n_etapes: int) -> torch.Tensor:
+def _descent_without_zeroing(w0: torch.Tensor, perte, lr: float, n_etapes: int) -> torch.Tensor:
     """What a descent that forgets grad.zero_() computes."""
     w = w0.clone().requires_grad_(True)
     for _ in range(n_etapes):
@@ -156,13 +156,13 @@ def _sans_remise_a_zero(w0: torch.Tensor, perte, lr: float, n_etapes: int) -> to
     return w.detach()
 
 
-def check_descente(descente, courbe: bool = False) -> None:
+def check_descent(descent, plot: bool = False) -> None:
     """Compare the student's descent with the reference on a random least-squares problem.
 
-    With ``courbe=True``, also runs 200 single steps with a progress bar and plots the loss curve.
+    With ``plot=True``, also runs 200 single steps with a progress bar and plots the loss curve.
     """
     rng, g = _rng(), fresh_generator()
-    perte, w0 = _probleme(g, rng)
+    perte, w0 = _problem(g, rng)
     lr, n_etapes = rng.choice([0.05, 0.1]), rng.randint(5, 15)
     w = w0.clone().requires_grad_(True)
 
@@ -174,26 +174,26 @@ def check_descente(descente, courbe: bool = False) -> None:
             return _LEAF_LOST
         return _explain_grad(exc)
 
-    call(descente, w, perte, lr, n_etapes, name="descente", on_error=explain)
+    call(descent, w, perte, lr, n_etapes, name="descent", on_error=explain)
     attendu = w0.clone().requires_grad_(True)
-    ref.descente(attendu, perte, lr, n_etapes)
+    ref.descent(attendu, perte, lr, n_etapes)
     if torch.equal(w.detach(), w0):
         raise CheckFailed(f"Après {n_etapes} étapes, w n'a pas bougé.\n👉 {_LEAF_LOST}")
     if not w.is_leaf or not w.requires_grad:
         raise CheckFailed(f"w n'est plus une feuille qui demande un gradient.\n👉 {_LEAF_LOST}")
     if not torch.allclose(w.detach(), attendu.detach(), rtol=1e-4, atol=1e-5):
-        if torch.allclose(w.detach(), _sans_remise_a_zero(w0, perte, lr, n_etapes), rtol=1e-4, atol=1e-5):
+        if torch.allclose(w.detach(), _descent_without_zeroing(w0, perte, lr, n_etapes), rtol=1e-4, atol=1e-5):
             raise CheckFailed("Les gradients s'accumulent d'une étape à l'autre : vous avez oublié de les remettre "
                               "à zéro.\n👉 Après la mise à jour : w.grad.zero_().")
         raise CheckFailed(f"Après {n_etapes} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
                           f"{attendu.detach().tolist()}.\n👉 Une étape : L = perte(w) ; L.backward() ; sous "
                           "torch.no_grad() : w -= lr * w.grad ; puis w.grad.zero_().")
-    if courbe:
-        _tracer(descente, perte, w0, lr)
-    ok(f"descente : {n_etapes} étapes identiques à la référence, w reste une feuille du graphe.")
+    if plot:
+        _plot_descent(descent, perte, w0, lr)
+    ok(f"descent : {n_etapes} étapes identiques à la référence, w reste une feuille du graphe.")
 
 
-def _tracer(descente, perte, w0: torch.Tensor, lr: float, n_etapes: int = 200) -> None:
+def _plot_descent(descent, perte, w0: torch.Tensor, lr: float, n_etapes: int = 200) -> None:
     """Run the student's descent one step at a time with a progress bar, and plot the loss."""
     import matplotlib.pyplot as plt
     from tqdm.auto import tqdm
@@ -203,7 +203,7 @@ def _tracer(descente, perte, w0: torch.Tensor, lr: float, n_etapes: int = 200) -
     for _ in tqdm(range(n_etapes), desc="descente", leave=False):
         with torch.no_grad():
             pertes.append(perte(w).item())
-        descente(w, perte, lr, 1)
+        descent(w, perte, lr, 1)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(pertes)
     ax.set_xlabel("étape")
@@ -213,7 +213,7 @@ def _tracer(descente, perte, w0: torch.Tensor, lr: float, n_etapes: int = 200) -
     plt.show()
 
 
-def check_vers_numpy(vers_numpy) -> None:
+def check_to_numpy(to_numpy) -> None:
     rng, g = _rng(), fresh_generator()
     x = torch.randn(rng.randint(2, 6), rng.randint(2, 6), generator=g, requires_grad=True)
     t = x * 2  # a tensor inside a graph, like a model's output
@@ -224,18 +224,18 @@ def check_vers_numpy(vers_numpy) -> None:
                     "(et .cpu() s'il est sur GPU).")
         return None
 
-    got = call(vers_numpy, t, name="vers_numpy", on_error=explain)
+    got = call(to_numpy, t, name="to_numpy", on_error=explain)
     if not isinstance(got, np.ndarray):
-        raise CheckFailed(f"vers_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
+        raise CheckFailed(f"to_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
                           "👉 t.detach().cpu().numpy()")
     if got.shape != tuple(t.shape) or not np.allclose(got, t.detach().numpy()):
         raise CheckFailed("Le tableau n'a pas les valeurs de t.")
     if t.grad_fn is None or not x.requires_grad:
-        raise CheckFailed("vers_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.")
-    ok("vers_numpy : detach() sort du graphe, puis .cpu().numpy().")
+        raise CheckFailed("to_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.")
+    ok("to_numpy : detach() sort du graphe, puis .cpu().numpy().")
 
 
-def _graphe_aleatoire(rng: random.Random, g: torch.Generator) -> torch.Tensor:
+def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     """A random expression of a, b (requiring grad) and a constant c, with a node used twice."""
     a = torch.randn(3, generator=g, requires_grad=True)
     b = torch.randn(3, generator=g, requires_grad=True)
@@ -248,7 +248,7 @@ def _graphe_aleatoire(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     return rng.choice(binaires)(gauche, droite).sum()
 
 
-def check_noms_du_graphe(noms_du_graphe) -> None:
+def check_graph_node_names(graph_node_names) -> None:
     rng, g = _rng(), fresh_generator()
 
     def explain(exc: BaseException) -> str | None:
@@ -258,12 +258,12 @@ def check_noms_du_graphe(noms_du_graphe) -> None:
         return None
 
     for _ in range(3):
-        z = _graphe_aleatoire(rng, g)
-        got = call(noms_du_graphe, z, name="noms_du_graphe", on_error=explain)
+        z = _random_graph(rng, g)
+        got = call(graph_node_names, z, name="graph_node_names", on_error=explain)
         if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
-            raise CheckFailed("noms_du_graphe doit renvoyer une liste de noms (des chaînes, noeud.name()).")
+            raise CheckFailed("graph_node_names doit renvoyer une liste de noms (des chaînes, noeud.name()).")
         norm = sorted(n.split("::")[-1] for n in got)
-        attendu = sorted(n.split("::")[-1] for n in ref.noms_du_graphe(z))
+        attendu = sorted(n.split("::")[-1] for n in ref.graph_node_names(z))
         if norm == attendu:
             continue
         if len(norm) > len(attendu) and set(norm) == set(attendu):
@@ -275,4 +275,4 @@ def check_noms_du_graphe(noms_du_graphe) -> None:
             hint = (f"Il manque {sorted(set(attendu) - set(norm)) or 'des nœuds'} : parcourez tout le graphe "
                     "depuis z.grad_fn (les feuilles sont des AccumulateGrad).")
         raise CheckFailed(f"Attendu {len(attendu)} nœuds {attendu},\nobtenu {len(norm)} : {norm}.\n👉 {hint}")
-    ok("noms_du_graphe parcourt le graphe de calcul jusqu'aux feuilles (AccumulateGrad).")
+    ok("graph_node_names parcourt le graphe de calcul jusqu'aux feuilles (AccumulateGrad).")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from lab.checks import CheckFailed, call, ok
 from lab.solutions import environnement as ref
-from lab.solutions.environnement import AGE_MINIMUM_JOURS, DATES_DE_SORTIE
+from lab.solutions.environnement import MIN_AGE_DAYS, RELEASE_DATES
 
 __all__ = [
-    "DATES_DE_SORTIE", "AGE_MINIMUM_JOURS", "diagnostic",
-    "check_version_python", "check_respecte_regle_1", "check_type_environnement",
-    "check_lire_freeze", "check_differences",
+    "RELEASE_DATES", "MIN_AGE_DAYS", "diagnostic",
+    "check_python_version", "check_follows_rule_1", "check_environment_kind",
+    "check_parse_freeze", "check_differences",
 ]
 
 
@@ -30,29 +30,29 @@ def _rng() -> random.Random:
 
 def diagnostic() -> None:
     """Print this machine's answers to rules 1 and 2 (computed with the reference solutions)."""
-    version = ref.version_python()
-    sortie = DATES_DE_SORTIE.get(version)
+    version = ref.python_version()
+    sortie = RELEASE_DATES.get(version)
     print(f"Python {sys.version.split()[0]} ({sys.executable})")
     if sortie is None:
         print("Date de sortie inconnue de ce cours : vérifiez sur python.org.")
     else:
         age = (date.today() - sortie).days
-        verdict = "respectée" if ref.respecte_regle_1(sortie, date.today()) else "NON respectée (version trop récente)"
+        verdict = "respectée" if ref.follows_rule_1(sortie, date.today()) else "NON respectée (version trop récente)"
         print(f"Python {version[0]}.{version[1]} est sorti le {sortie} (il y a {age} jours) : règle 1 {verdict}.")
-        sorties = [v for v, d in DATES_DE_SORTIE.items() if d <= date.today()]
+        sorties = [v for v, d in RELEASE_DATES.items() if d <= date.today()]
         derniere = max(sorties)
         print(f"La dernière version sortie est {derniere[0]}.{derniere[1]}"
               + (" : c'est celle-ci." if version == derniere else " : ce n'est pas celle-ci."))
-    kind = ref.type_environnement(sys.prefix, sys.base_prefix)
+    kind = ref.environment_kind(sys.prefix, sys.base_prefix)
     print({"venv": f"Environnement virtuel (venv) : {sys.prefix} — règle 2 respectée.",
            "conda": f"Environnement conda : {sys.prefix} — règle 2 respectée.",
            "aucun": f"Aucun environnement ({sys.prefix}) : installez vos paquets dans un environnement "
                     "(règle 2), sauf sur une machine jetable comme Colab (règle 3)."}[kind])
 
 
-def check_version_python(version_python) -> None:
-    got = call(version_python, name="version_python")
-    expected = ref.version_python()
+def check_python_version(python_version) -> None:
+    got = call(python_version, name="python_version")
+    expected = ref.python_version()
     if isinstance(got, str):
         raise CheckFailed(f"Vous renvoyez le texte {got!r} ; attendu un tuple d'entiers comme {expected}.\n"
                           "👉 Utilisez sys.version_info, qui se compare facilement : sys.version_info >= (3, 11).")
@@ -65,37 +65,37 @@ def check_version_python(version_python) -> None:
     ok(f"Ce notebook tourne avec Python {got[0]}.{got[1]}.")
 
 
-def check_respecte_regle_1(respecte_regle_1) -> None:
+def check_follows_rule_1(follows_rule_1) -> None:
     rng = _rng()
     cases = []
     for _ in range(40):
         sortie = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
-        delta = rng.choice([rng.randrange(-400, 900), AGE_MINIMUM_JOURS + rng.choice([-1, 0, 1])])
+        delta = rng.choice([rng.randrange(-400, 900), MIN_AGE_DAYS + rng.choice([-1, 0, 1])])
         cases.append((sortie, sortie + timedelta(days=delta)))
-    for delta in (AGE_MINIMUM_JOURS - 1, AGE_MINIMUM_JOURS, 400):  # the limit, and a date in the next year
+    for delta in (MIN_AGE_DAYS - 1, MIN_AGE_DAYS, 400):  # the limit, and a date in the next year
         sortie = date(2018, 6 + rng.randrange(6), 1 + rng.randrange(28)) + timedelta(days=365 * rng.randrange(6))
         cases.append((sortie, sortie + timedelta(days=delta)))
     rng.shuffle(cases)
     results = []
     for sortie, aujourd_hui in cases:
-        got = call(respecte_regle_1, sortie, aujourd_hui, name="respecte_regle_1")
+        got = call(follows_rule_1, sortie, aujourd_hui, name="follows_rule_1")
         if not isinstance(got, bool):
-            raise CheckFailed(f"respecte_regle_1 doit renvoyer True ou False, pas {got!r}.")
-        results.append((sortie, aujourd_hui, got, ref.respecte_regle_1(sortie, aujourd_hui)))
+            raise CheckFailed(f"follows_rule_1 doit renvoyer True ou False, pas {got!r}.")
+        results.append((sortie, aujourd_hui, got, ref.follows_rule_1(sortie, aujourd_hui)))
     wrong = [r for r in results if r[2] != r[3]]
     if wrong:
         ages = {(s, a): (a - s).days for s, a, _, _ in results}
-        if all(got == (-ages[s, a] >= AGE_MINIMUM_JOURS) for s, a, got, _ in results):
+        if all(got == (-ages[s, a] >= MIN_AGE_DAYS) for s, a, got, _ in results):
             hint = "Vous avez inversé la soustraction : l'âge est aujourd_hui - sortie."
-        elif all(abs(ages[s, a] - AGE_MINIMUM_JOURS) <= 1 for s, a, _, _ in wrong):
-            hint = f"Attention à la limite : une version d'exactement {AGE_MINIMUM_JOURS} jours respecte la règle (>=)."
+        elif all(abs(ages[s, a] - MIN_AGE_DAYS) <= 1 for s, a, _, _ in wrong):
+            hint = f"Attention à la limite : une version d'exactement {MIN_AGE_DAYS} jours respecte la règle (>=)."
         else:
             hint = ("Comparez une durée en jours, (aujourd_hui - sortie).days, à "
-                    f"AGE_MINIMUM_JOURS = {AGE_MINIMUM_JOURS} (pas des numéros de mois ou d'année).")
+                    f"MIN_AGE_DAYS = {MIN_AGE_DAYS} (pas des numéros de mois ou d'année).")
         sortie, aujourd_hui, got, expected = wrong[0]
         raise CheckFailed(f"Pour une version sortie le {sortie} et aujourd'hui = {aujourd_hui} "
                           f"({ages[sortie, aujourd_hui]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}")
-    ok(f"respecte_regle_1 est juste sur {len(cases)} dates tirées au hasard.")
+    ok(f"follows_rule_1 est juste sur {len(cases)} dates tirées au hasard.")
 
 
 def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -116,11 +116,11 @@ def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]
     return cases
 
 
-def check_type_environnement(type_environnement) -> None:
+def check_environment_kind(environment_kind) -> None:
     rng = _rng()
     with tempfile.TemporaryDirectory(prefix="lab-env-") as tmp:
         for prefix, base_prefix, expected in _fake_prefixes(Path(tmp), rng):
-            got = call(type_environnement, prefix, base_prefix, name="type_environnement")
+            got = call(environment_kind, prefix, base_prefix, name="environment_kind")
             if got == expected:
                 continue
             hints = {
@@ -131,10 +131,10 @@ def check_type_environnement(type_environnement) -> None:
                 "aucun": "Sans venv (prefix == base_prefix) ni dossier conda-meta, il n'y a pas d'environnement.",
             }
             raise CheckFailed(
-                f"type_environnement({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n"
+                f"environment_kind({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n"
                 f"👉 {hints[expected]} Utilisez les arguments, pas sys.prefix ni les variables d'environnement.")
-    here = ref.type_environnement(sys.prefix, sys.base_prefix)
-    ok(f"type_environnement reconnaît venv, conda et « aucun ». Ici : {here} ({sys.prefix}).")
+    here = ref.environment_kind(sys.prefix, sys.base_prefix)
+    ok(f"environment_kind reconnaît venv, conda et « aucun ». Ici : {here} ({sys.prefix}).")
 
 
 def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
@@ -150,7 +150,7 @@ def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
     return "\n".join(lines) + "\n", pinned
 
 
-def check_lire_freeze(lire_freeze) -> None:
+def check_parse_freeze(parse_freeze) -> None:
     rng = _rng()
     texte, expected = _fake_freeze(rng)
 
@@ -160,9 +160,9 @@ def check_lire_freeze(lire_freeze) -> None:
                     "chemin avec @ ou en mode -e) : ignorez-les.")
         return None
 
-    got = call(lire_freeze, texte, name="lire_freeze", on_error=explain)
+    got = call(parse_freeze, texte, name="parse_freeze", on_error=explain)
     if not isinstance(got, dict):
-        raise CheckFailed(f"lire_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+        raise CheckFailed(f"parse_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
     if got != expected:
         extra = sorted(set(got) - set(expected))
         wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
@@ -174,8 +174,8 @@ def check_lire_freeze(lire_freeze) -> None:
             hint = f"Versions incorrectes pour {wrong} : coupez chaque ligne sur « == »."
         else:
             hint = f"Il manque {sorted(set(expected) - set(got))}."
-        raise CheckFailed(f"lire_freeze sur ce texte :\n{texte}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
-    ok(f"lire_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
+        raise CheckFailed(f"parse_freeze sur ce texte :\n{texte}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
+    ok(f"parse_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
 
 
 def check_differences(differences) -> None:

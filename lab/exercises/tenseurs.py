@@ -32,19 +32,19 @@ def _matrices(count: int = 4, *, min_size: int = 24, max_size: int = 40, square:
     return out
 
 
-def check_grille(grille) -> None:
+def check_grid(grid) -> None:
     rng = _rng()
     inputs = [(rng.randint(2, 7), rng.randint(2, 7)) for _ in range(3)] + [(3, 4)]
     inputs = [(n, m + 1) if n == m else (n, m) for n, m in inputs]
-    compare_with_reference(grille, ref.grille, inputs, name="grille", mistakes=[
+    compare_with_reference(grid, ref.grid, inputs, name="grid", mistakes=[
         (lambda n, m: torch.arange(n * m).reshape(m, n), "Lignes et colonnes inversées : reshape(n_lignes, n_colonnes)."),
         (lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "torch.arange(k) commence à 0 (et s'arrête à k - 1)."),
         (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez les entiers de torch.arange (int64)."),
     ], hint="torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)")
-    ok("grille : torch.arange(...).reshape(...) donne la matrice des diapositives.")
+    ok("grid : torch.arange(...).reshape(...) donne la matrice des diapositives.")
 
 
-def check_zeros_comme(zeros_comme) -> None:
+def check_make_zeros_like(make_zeros_like) -> None:
     rng, g = _rng(), fresh_generator()
     inputs = []
     for dtype in rng.sample([torch.int64, torch.int8, torch.float64, torch.float16, torch.int32], 3) + [torch.float32]:
@@ -53,24 +53,24 @@ def check_zeros_comme(zeros_comme) -> None:
         if dtype.is_floating_point:
             x.view(-1)[0] = float("inf")  # x * 0 is nan there
         inputs.append((x,))
-    compare_with_reference(zeros_comme, ref.zeros_comme, inputs, name="zeros_comme", mistakes=[
+    compare_with_reference(make_zeros_like, ref.make_zeros_like, inputs, name="make_zeros_like", mistakes=[
         (lambda x: torch.zeros(x.shape), "torch.zeros(x.shape) est toujours en float32 : torch.zeros_like(x) garde "
                                          "le dtype (et le device) de x."),
         (lambda x: x * 0, "x * 0 donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
     ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
     x = torch.ones(3)
-    call(zeros_comme, x, name="zeros_comme")
+    call(make_zeros_like, x, name="make_zeros_like")
     if not torch.equal(x, torch.ones(3)):
-        raise CheckFailed("zeros_comme a modifié son argument (x.zero_() ?) : renvoyez un nouveau tenseur.")
-    ok("zeros_comme garde la forme et le dtype.")
+        raise CheckFailed("make_zeros_like a modifié son argument (x.zero_() ?) : renvoyez un nouveau tenseur.")
+    ok("make_zeros_like garde la forme et le dtype.")
 
 
-def check_octets_par_valeur(octets_par_valeur) -> None:
-    require(octets_par_valeur, "octets_par_valeur")
-    if not isinstance(octets_par_valeur, dict):
-        raise CheckFailed("octets_par_valeur doit être un dictionnaire {dtype: nombre d'octets}.")
-    for dtype, expected in ref.octets_par_valeur.items():
-        got = octets_par_valeur.get(dtype)
+def check_bytes_per_value(bytes_per_value) -> None:
+    require(bytes_per_value, "bytes_per_value")
+    if not isinstance(bytes_per_value, dict):
+        raise CheckFailed("bytes_per_value doit être un dictionnaire {dtype: nombre d'octets}.")
+    for dtype, expected in ref.bytes_per_value.items():
+        got = bytes_per_value.get(dtype)
         if got == expected:
             continue
         if got == expected * 8:
@@ -81,14 +81,14 @@ def check_octets_par_valeur(octets_par_valeur) -> None:
     ok("Un réel pèse 8 octets en float64, 4 en float32, 2 en float16 ; un int8 pèse 1 octet.")
 
 
-def check_poids_en_octets(poids_en_octets) -> None:
+def check_size_in_bytes(size_in_bytes) -> None:
     rng, g = _rng(), fresh_generator()
     inputs = []
     for dtype in [torch.float64, torch.float32, torch.float16, torch.int8]:
         shape = (rng.randint(2, 60), rng.randint(2, 60))
         inputs.append(((torch.rand(shape, generator=g) * 100).to(dtype),))
     rng.shuffle(inputs)
-    compare_with_reference(poids_en_octets, ref.poids_en_octets, inputs, name="poids_en_octets", mistakes=[
+    compare_with_reference(size_in_bytes, ref.size_in_bytes, inputs, name="size_in_bytes", mistakes=[
         (lambda x: x.numel(), "x.numel() compte les valeurs ; multipliez par la taille d'une valeur, "
                               "x.element_size()."),
         (lambda x: len(x), "len(x) ne compte que les lignes : x.numel() compte toutes les valeurs."),
@@ -96,13 +96,13 @@ def check_poids_en_octets(poids_en_octets) -> None:
         (lambda x: sys.getsizeof(x), "sys.getsizeof mesure l'objet Python, pas les données du tenseur."),
         (lambda x: x.numel() * x.element_size() * 8, "C'est en bits ; on veut des octets."),
     ])
-    ok("poids_en_octets = nombre de valeurs × taille d'une valeur.")
+    ok("size_in_bytes = nombre de valeurs × taille d'une valeur.")
 
 
-def check_valeurs_sur_n_bits(valeurs_sur_n_bits) -> None:
+def check_values_with_n_bits(values_with_n_bits) -> None:
     rng = _rng()
     inputs = [(n,) for n in rng.sample([1, 3, 5, 6, 7, 9, 10, 12, 16], 4)] + [(4,), (8,)]
-    compare_with_reference(valeurs_sur_n_bits, ref.valeurs_sur_n_bits, inputs, name="valeurs_sur_n_bits", mistakes=[
+    compare_with_reference(values_with_n_bits, ref.values_with_n_bits, inputs, name="values_with_n_bits", mistakes=[
         (lambda n: 2 * n, "Chaque bit double le nombre de possibilités : 2 ** n, pas 2 * n."),
         (lambda n: 2**n - 1, "2 ** n - 1 est la plus grande valeur ; en comptant 0, il y a 2 ** n valeurs."),
         (lambda n: n**2, "Chaque bit double le nombre de possibilités : 2 ** n, pas n ** 2."),
@@ -110,15 +110,15 @@ def check_valeurs_sur_n_bits(valeurs_sur_n_bits) -> None:
     ok("Sur 4 bits : 16 valeurs ; sur 8 bits : 256.")
 
 
-def check_quantifier_int8(quantifier_int8) -> None:
+def check_quantize_int8(quantize_int8) -> None:
     rng, g = _rng(), fresh_generator()
     for _ in range(3):
         scale = 10 ** rng.uniform(-3, 3)
         x = torch.randn(rng.randint(20, 200), generator=g) * scale
         x[rng.randrange(len(x))] = x.abs().max() * 1.5  # the largest |x| is a positive value
-        result = call(quantifier_int8, x.clone(), name="quantifier_int8")
+        result = call(quantize_int8, x.clone(), name="quantize_int8")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise CheckFailed("quantifier_int8 doit renvoyer le couple (q, echelle).")
+            raise CheckFailed("quantize_int8 doit renvoyer le couple (q, echelle).")
         q, echelle = result
         expect_tensor(q, "q", shape=x.shape, dtype=torch.int8,
                       dtype_hint="Convertissez à la fin avec .to(torch.int8).")
@@ -149,36 +149,36 @@ def check_quantifier_int8(quantifier_int8) -> None:
             hint = "q = torch.round(x / echelle).to(torch.int8) avec echelle = x.abs().max() / 127."
         raise CheckFailed(f"Erreur de quantification max {erreur.max().item():.3g}, plus que echelle / 2 = "
                           f"{echelle / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
-    ok(f"quantifier_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
+    ok(f"quantize_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
        f"erreur max {erreur.max().item():.3g} ≤ echelle / 2 = {echelle / 2:.3g}.")
 
 
-def check_une_colonne_sur_deux(une_colonne_sur_deux) -> None:
+def check_every_other_column(every_other_column) -> None:
     inputs = _matrices(3)
-    compare_with_reference(une_colonne_sur_deux, ref.une_colonne_sur_deux, inputs, name="une_colonne_sur_deux",
+    compare_with_reference(every_other_column, ref.every_other_column, inputs, name="every_other_column",
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x[::2], "x[::2] prend une LIGNE sur deux ; les colonnes sont le second indice : x[:, ::2]."),
         (lambda x: x[:, 1::2], "Commencez à la colonne 0 : x[:, ::2]."),
         (lambda x: x[::2, ::2], "Gardez toutes les lignes : x[:, ::2]."),
     ])
-    ok("une_colonne_sur_deux : x[:, ::2], sans boucle.")
+    ok("every_other_column : x[:, ::2], sans boucle.")
 
 
-def check_positifs_seulement(positifs_seulement) -> None:
+def check_positives_only(positives_only) -> None:
     rng, g = _rng(), fresh_generator()
     inputs = [(torch.randint(-5, 6, (rng.randint(12, 30), rng.randint(12, 30)), generator=g).float(),)
               for _ in range(3)]
-    compare_with_reference(positifs_seulement, ref.positifs_seulement, inputs, name="positifs_seulement",
+    compare_with_reference(positives_only, ref.positives_only, inputs, name="positives_only",
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x > 0, "x > 0 est le masque (des booléens) ; indexez avec : x[x > 0]."),
         (lambda x: x[x >= 0], "Strictement positifs : 0 n'en fait pas partie (x > 0)."),
         (lambda x: torch.where(x > 0, x, 0.0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
         (lambda x: x * (x > 0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
     ])
-    ok("positifs_seulement : un masque x[x > 0].")
+    ok("positives_only : un masque x[x > 0].")
 
 
-def check_terme_a_terme(terme_a_terme) -> None:
+def check_elementwise(elementwise) -> None:
     inputs = _matrices(3)
 
     def explain(exc: BaseException) -> str | None:
@@ -186,14 +186,14 @@ def check_terme_a_terme(terme_a_terme) -> None:
             return "@ est le produit matriciel ; le produit terme à terme s'écrit *."
         return None
 
-    compare_with_reference(terme_a_terme, ref.terme_a_terme, inputs, name="terme_a_terme", on_error=explain, mistakes=[
+    compare_with_reference(elementwise, ref.elementwise, inputs, name="elementwise", on_error=explain, mistakes=[
         (lambda x: x * x + 2, "Priorités : x * y avec y = x + 2, donc x * (x + 2)."),
         (lambda x: x + 2, "Il faut ensuite multiplier terme à terme : z = x * y."),
     ], hint="y = x + 2 puis z = x * y (terme à terme).")
-    ok("terme_a_terme : + et * agissent valeur par valeur.")
+    ok("elementwise : + et * agissent valeur par valeur.")
 
 
-def check_produit_matriciel(produit_matriciel) -> None:
+def check_matrix_product(matrix_product) -> None:
     rng, g = _rng(), fresh_generator()
     inputs = []
     for _ in range(3):
@@ -205,20 +205,20 @@ def check_produit_matriciel(produit_matriciel) -> None:
             return "* multiplie terme à terme (avec diffusion) ; le produit matriciel s'écrit x @ w."
         return None
 
-    compare_with_reference(produit_matriciel, ref.produit_matriciel, inputs, name="produit_matriciel",
+    compare_with_reference(matrix_product, ref.matrix_product, inputs, name="matrix_product",
                            on_error=explain, mistakes=[
         (lambda x, w: x * w.T, "* multiplie terme à terme ; le produit matriciel s'écrit x @ w."),
         (lambda x, w: (x * w.T).sum(1), "Le bon calcul, mais gardez la forme (n, 1) : x @ w."),
     ], hint="x @ w : (n, d) @ (d, 1) donne (n, 1).")
-    ok("produit_matriciel : (n, d) @ (d, 1) → (n, 1).")
+    ok("matrix_product : (n, d) @ (d, 1) → (n, 1).")
 
 
-def check_sinus_sur_place(sinus_sur_place) -> None:
+def check_sin_in_place(sin_in_place) -> None:
     g = fresh_generator()
     a = torch.randn(4, 5, generator=g)
     original = a.clone()
     address = a.data_ptr()
-    result = call(sinus_sur_place, a, name="sinus_sur_place")
+    result = call(sin_in_place, a, name="sin_in_place")
     if torch.equal(a, original):
         raise CheckFailed("Le tenseur passé en argument n'a pas changé : torch.sin(a) ou a = torch.sin(a) crée "
                           "un NOUVEAU tenseur.\n👉 Les opérations en place finissent par _ : a.sin_() "
@@ -227,21 +227,21 @@ def check_sinus_sur_place(sinus_sur_place) -> None:
         raise CheckFailed("a a été modifié mais ne contient pas sin(a).")
     if not isinstance(result, torch.Tensor) or result.data_ptr() != address:
         raise CheckFailed("Renvoyez a lui-même (a.sin_() le renvoie) : même mémoire, aucune copie.")
-    ok("sinus_sur_place modifie a dans sa mémoire, sans nouvelle allocation.")
+    ok("sin_in_place modifie a dans sa mémoire, sans nouvelle allocation.")
 
 
-def check_ajouter_hors_place(ajouter_hors_place) -> None:
+def check_add_out_of_place(add_out_of_place) -> None:
     g = fresh_generator()
     a, b = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
     original = a.clone()
-    result = call(ajouter_hors_place, a, b, name="ajouter_hors_place")
+    result = call(add_out_of_place, a, b, name="add_out_of_place")
     if not torch.equal(a, original):
         raise CheckFailed("a a été modifié : a.add_(b) (ou a += b) change a en place.\n👉 Hors place : a + b "
                           "(ou torch.add(a, b)) crée un nouveau tenseur.")
     expect_tensor(result, "le résultat", shape=a.shape)
     if not torch.allclose(result, original + b):
         raise CheckFailed("Le résultat n'est pas a + b.")
-    ok("ajouter_hors_place laisse a intact et renvoie un nouveau tenseur.")
+    ok("add_out_of_place laisse a intact et renvoie un nouveau tenseur.")
 
 
 def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
@@ -261,35 +261,35 @@ def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
     ]
 
 
-def check_somme_par_ligne(somme_par_ligne) -> None:
-    compare_with_reference(somme_par_ligne, ref.somme_par_ligne, _matrices(), name="somme_par_ligne",
+def check_sum_per_row(sum_per_row) -> None:
+    compare_with_reference(sum_per_row, ref.sum_per_row, _matrices(), name="sum_per_row",
                            mistakes=_axis_mistakes("sum", 1), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
-    ok("somme_par_ligne : x.sum(1), une valeur par ligne.")
+    ok("sum_per_row : x.sum(1), une valeur par ligne.")
 
 
-def check_moyenne_par_colonne(moyenne_par_colonne) -> None:
-    compare_with_reference(moyenne_par_colonne, ref.moyenne_par_colonne, _matrices(), name="moyenne_par_colonne",
+def check_mean_per_column(mean_per_column) -> None:
+    compare_with_reference(mean_per_column, ref.mean_per_column, _matrices(), name="mean_per_column",
                            mistakes=_axis_mistakes("mean", 0), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
-    ok("moyenne_par_colonne : x.mean(0), une valeur par colonne.")
+    ok("mean_per_column : x.mean(0), une valeur par colonne.")
 
 
-def check_max_par_ligne(max_par_ligne) -> None:
-    compare_with_reference(max_par_ligne, ref.max_par_ligne, _matrices(), name="max_par_ligne",
+def check_max_per_row(max_per_row) -> None:
+    compare_with_reference(max_per_row, ref.max_per_row, _matrices(), name="max_per_row",
                            mistakes=_axis_mistakes("max", 1) + [
         (lambda x: x.max(1).indices, "Ce sont les positions (indices) des maxima ; prenez .values."),
     ], max_ops=10, loop_hint=_LOOP)
-    ok("max_par_ligne : x.max(1).values (x.max(1) renvoie aussi les indices).")
+    ok("max_per_row : x.max(1).values (x.max(1) renvoie aussi les indices).")
 
 
-def check_somme_colonnes_paires(somme_colonnes_paires) -> None:
-    compare_with_reference(somme_colonnes_paires, ref.somme_colonnes_paires, _matrices(), name="somme_colonnes_paires",
+def check_sum_even_columns(sum_even_columns) -> None:
+    compare_with_reference(sum_even_columns, ref.sum_even_columns, _matrices(), name="sum_even_columns",
                            max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4, mistakes=[
         (lambda x: x[:, ::2].sum(0), "Mauvais axe : une valeur par ligne, donc .sum(1)."),
         (lambda x: x[::2].sum(1), "x[::2] prend une ligne sur deux ; les colonnes : x[:, ::2]."),
         (lambda x: x[:, 1::2].sum(1), "Les colonnes 0, 2, 4… : x[:, ::2] commence à 0."),
         (lambda x: x.sum(1), "Seulement les colonnes 0, 2, 4… : x[:, ::2].sum(1)."),
     ])
-    ok("somme_colonnes_paires : x[:, ::2].sum(1), comme dans les diapositives.")
+    ok("sum_even_columns : x[:, ::2].sum(1), comme dans les diapositives.")
 
 
 def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
@@ -299,21 +299,21 @@ def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
     return [(torch.rand(shape, generator=g),) for shape in shapes]
 
 
-def check_en_batch(en_batch) -> None:
+def check_add_batch_dim(add_batch_dim) -> None:
     rng, g = _rng(), fresh_generator()
-    compare_with_reference(en_batch, ref.en_batch, _images(rng, g), name="en_batch", mistakes=[
+    compare_with_reference(add_batch_dim, ref.add_batch_dim, _images(rng, g), name="add_batch_dim", mistakes=[
         (lambda x: x.unsqueeze(-1), "unsqueeze(-1) ajoute la dimension à la fin ; le batch est en tête : unsqueeze(0)."),
         (lambda x: x.unsqueeze(1), "unsqueeze(1) ajoute la dimension en deuxième position ; le batch est en tête : "
                                    "unsqueeze(0)."),
         (lambda x: x.squeeze(0), "squeeze enlève une dimension ; pour en ajouter une : unsqueeze(0)."),
     ], hint="(3, 226, 226) → (1, 3, 226, 226) : image.unsqueeze(0).")
-    ok("en_batch : (C, H, W) → (1, C, H, W).")
+    ok("add_batch_dim : (C, H, W) → (1, C, H, W).")
 
 
-def check_sans_batch(sans_batch) -> None:
+def check_remove_batch_dim(remove_batch_dim) -> None:
     rng, g = _rng(), fresh_generator()
     inputs = [(x.unsqueeze(0),) for (x,) in _images(rng, g)]
-    compare_with_reference(sans_batch, ref.sans_batch, inputs, name="sans_batch", mistakes=[
+    compare_with_reference(remove_batch_dim, ref.remove_batch_dim, inputs, name="remove_batch_dim", mistakes=[
         (lambda x: x.squeeze(), "squeeze() sans argument enlève TOUTES les dimensions de taille 1 (ici aussi un "
                                 "canal ou une ligne de taille 1) ; précisez la dimension du batch : squeeze(0)."),
         (lambda x: x.squeeze(1), "squeeze(1) vise la deuxième dimension (et ne fait rien si elle n'est pas de "
@@ -322,4 +322,4 @@ def check_sans_batch(sans_batch) -> None:
                                   "taille 1) ; le batch est la première : squeeze(0)."),
         (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du batch : squeeze(0)."),
     ], hint="(1, C, H, W) → (C, H, W) : sortie.squeeze(0).")
-    ok("sans_batch : squeeze(0) n'enlève que la dimension du batch.")
+    ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du batch.")

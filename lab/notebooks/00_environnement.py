@@ -17,13 +17,13 @@ import sys
 from datetime import date
 
 from lab.exercises.environnement import (
-    AGE_MINIMUM_JOURS,
-    DATES_DE_SORTIE,
+    MIN_AGE_DAYS,
+    RELEASE_DATES,
     check_differences,
-    check_lire_freeze,
-    check_respecte_regle_1,
-    check_type_environnement,
-    check_version_python,
+    check_environment_kind,
+    check_follows_rule_1,
+    check_parse_freeze,
+    check_python_version,
     diagnostic,
 )
 
@@ -35,35 +35,35 @@ print(sys.version)
 # `sys.version_info` décrit le Python qui exécute ce notebook ; il se compare à un tuple :
 # `sys.version_info >= (3, 11)`.
 #
-# **Exercice 1.** Écrivez `version_python()` qui renvoie le couple d'entiers `(majeur, mineur)`, par exemple
+# **Exercice 1.** Écrivez `python_version()` qui renvoie le couple d'entiers `(majeur, mineur)`, par exemple
 # `(3, 12)`.
 
 # %%
-def version_python():
+def python_version():
     # BEGIN SOLUTION
     return tuple(sys.version_info[:2])
     # END SOLUTION
 
 
-check_version_python(version_python)
+check_python_version(python_version)
 
 # %% [markdown]
-# **Exercice 2.** `DATES_DE_SORTIE` donne la date de sortie de chaque version de Python. Écrivez
-# `respecte_regle_1(sortie, aujourd_hui)` : vrai si la version est sortie depuis au moins `AGE_MINIMUM_JOURS`
+# **Exercice 2.** `RELEASE_DATES` donne la date de sortie de chaque version de Python. Écrivez
+# `follows_rule_1(sortie, aujourd_hui)` : vrai si la version est sortie depuis au moins `MIN_AGE_DAYS`
 # jours (182, soit six mois). Indice : la différence de deux `date` est une durée, qui a un attribut `.days`.
 
 # %%
-print("Python 3.12 est sorti le", DATES_DE_SORTIE[(3, 12)], "; aujourd'hui :", date.today(),
-      "; âge minimum :", AGE_MINIMUM_JOURS, "jours")
+print("Python 3.12 est sorti le", RELEASE_DATES[(3, 12)], "; aujourd'hui :", date.today(),
+      "; âge minimum :", MIN_AGE_DAYS, "jours")
 
 
-def respecte_regle_1(sortie, aujourd_hui):
+def follows_rule_1(sortie, aujourd_hui):
     # BEGIN SOLUTION
-    return (aujourd_hui - sortie).days >= AGE_MINIMUM_JOURS
+    return (aujourd_hui - sortie).days >= MIN_AGE_DAYS
     # END SOLUTION
 
 
-check_respecte_regle_1(respecte_regle_1)
+check_follows_rule_1(follows_rule_1)
 
 # %% [markdown]
 # ## Règle 2 : suis-je dans un environnement ?
@@ -73,14 +73,14 @@ check_respecte_regle_1(respecte_regle_1)
 # * Un **environnement conda** est une installation complète de Python : `sys.prefix == sys.base_prefix`, mais
 #   le dossier contient un sous-dossier `conda-meta`.
 #
-# **Exercice 3.** Écrivez `type_environnement(prefix, base_prefix)` qui renvoie `"venv"`, `"conda"` ou
+# **Exercice 3.** Écrivez `environment_kind(prefix, base_prefix)` qui renvoie `"venv"`, `"conda"` ou
 # `"aucun"`. Utilisez les arguments (la vérification vous donne de faux dossiers), et `pathlib.Path`.
 
 # %%
 from pathlib import Path
 
 
-def type_environnement(prefix, base_prefix):
+def environment_kind(prefix, base_prefix):
     # BEGIN SOLUTION
     if prefix != base_prefix:
         return "venv"
@@ -90,7 +90,7 @@ def type_environnement(prefix, base_prefix):
     # END SOLUTION
 
 
-check_type_environnement(type_environnement)
+check_environment_kind(environment_kind)
 
 # %% [markdown]
 # Le bilan de cette machine (calculé avec les solutions de référence) :
@@ -114,12 +114,12 @@ print(f"{len(freeze.splitlines())} lignes, par exemple :")
 print("\n".join(line for line in freeze.splitlines() if line.lower().startswith(("torch", "numpy"))))
 
 # %% [markdown]
-# **Exercice 4.** Écrivez `lire_freeze(texte)` qui renvoie le dictionnaire `{nom: version}` des lignes
+# **Exercice 4.** Écrivez `parse_freeze(texte)` qui renvoie le dictionnaire `{nom: version}` des lignes
 # `nom==version`. Un vrai fichier contient aussi des commentaires (`#`), des lignes vides, des paquets installés
 # depuis un dossier (`nom @ file:///...`) ou en mode éditable (`-e ...`) : ignorez-les.
 
 # %%
-def lire_freeze(texte):
+def parse_freeze(texte):
     # BEGIN SOLUTION
     paquets = {}
     for ligne in texte.splitlines():
@@ -131,7 +131,7 @@ def lire_freeze(texte):
     # END SOLUTION
 
 
-check_lire_freeze(lire_freeze)
+check_parse_freeze(parse_freeze)
 
 # %% [markdown]
 # **Exercice 5 — à quoi sert un `pip freeze` ?** À comparer deux environnements (« ça marchait sur ma

@@ -14,24 +14,24 @@ import time
 import torch
 
 from lab.exercises.tenseurs import (
-    check_ajouter_hors_place,
-    check_en_batch,
-    check_grille,
-    check_max_par_ligne,
-    check_moyenne_par_colonne,
-    check_octets_par_valeur,
-    check_poids_en_octets,
-    check_positifs_seulement,
-    check_produit_matriciel,
-    check_quantifier_int8,
-    check_sans_batch,
-    check_sinus_sur_place,
-    check_somme_colonnes_paires,
-    check_somme_par_ligne,
-    check_terme_a_terme,
-    check_une_colonne_sur_deux,
-    check_valeurs_sur_n_bits,
-    check_zeros_comme,
+    check_add_batch_dim,
+    check_add_out_of_place,
+    check_bytes_per_value,
+    check_elementwise,
+    check_every_other_column,
+    check_grid,
+    check_make_zeros_like,
+    check_matrix_product,
+    check_max_per_row,
+    check_mean_per_column,
+    check_positives_only,
+    check_quantize_int8,
+    check_remove_batch_dim,
+    check_sin_in_place,
+    check_size_in_bytes,
+    check_sum_even_columns,
+    check_sum_per_row,
+    check_values_with_n_bits,
 )
 
 torch.manual_seed(0)
@@ -49,29 +49,29 @@ print(torch.rand(2, 3))
 print(torch.tensor([[2, 4, 6], [3, 6, 9]]))
 
 # %% [markdown]
-# **Exercice 1.** `grille(n_lignes, n_colonnes)` renvoie la matrice `0, 1, 2, …` rangée ligne par ligne
-# (pour `grille(4, 3)`, la matrice ci-dessus).
+# **Exercice 1.** `grid(n_lignes, n_colonnes)` renvoie la matrice `0, 1, 2, …` rangée ligne par ligne
+# (pour `grid(4, 3)`, la matrice ci-dessus).
 
 # %%
-def grille(n_lignes, n_colonnes):
+def grid(n_lignes, n_colonnes):
     # BEGIN SOLUTION
     return torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)
     # END SOLUTION
 
 
-check_grille(grille)
+check_grid(grid)
 
 # %% [markdown]
-# **Exercice 2.** `zeros_comme(x)` renvoie un tenseur de zéros de même forme, même type et même device que `x`.
+# **Exercice 2.** `make_zeros_like(x)` renvoie un tenseur de zéros de même forme, même type et même device que `x`.
 
 # %%
-def zeros_comme(x):
+def make_zeros_like(x):
     # BEGIN SOLUTION
     return torch.zeros_like(x)
     # END SOLUTION
 
 
-check_zeros_comme(zeros_comme)
+check_make_zeros_like(make_zeros_like)
 
 # %% [markdown]
 # ## 2. Types et mémoire
@@ -89,35 +89,35 @@ for dtype in [torch.float64, torch.float32, torch.float16, torch.int8, torch.int
 
 # %%
 # BEGIN SOLUTION
-# STUB: octets_par_valeur = {torch.float64: ..., torch.float32: ..., torch.float16: ..., torch.int8: ...}
-octets_par_valeur = {torch.float64: 8, torch.float32: 4, torch.float16: 2, torch.int8: 1}
+# STUB: bytes_per_value = {torch.float64: ..., torch.float32: ..., torch.float16: ..., torch.int8: ...}
+bytes_per_value = {torch.float64: 8, torch.float32: 4, torch.float16: 2, torch.int8: 1}
 # END SOLUTION
-check_octets_par_valeur(octets_par_valeur)
+check_bytes_per_value(bytes_per_value)
 
 # %% [markdown]
-# **Exercice 4.** `poids_en_octets(x)` : la place occupée par les données d'un tenseur (`x.numel()` compte les
+# **Exercice 4.** `size_in_bytes(x)` : la place occupée par les données d'un tenseur (`x.numel()` compte les
 # valeurs).
 
 # %%
-def poids_en_octets(x):
+def size_in_bytes(x):
     # BEGIN SOLUTION
     return x.numel() * x.element_size()
     # END SOLUTION
 
 
-check_poids_en_octets(poids_en_octets)
+check_size_in_bytes(size_in_bytes)
 
 # %% [markdown]
-# **Exercice 5 — combien de valeurs possibles sur 4 bits ?** `valeurs_sur_n_bits(n)`.
+# **Exercice 5 — combien de valeurs possibles sur 4 bits ?** `values_with_n_bits(n)`.
 
 # %%
-def valeurs_sur_n_bits(n):
+def values_with_n_bits(n):
     # BEGIN SOLUTION
     return 2**n
     # END SOLUTION
 
 
-check_valeurs_sur_n_bits(valeurs_sur_n_bits)
+check_values_with_n_bits(values_with_n_bits)
 
 # %% [markdown]
 # ## 3. Quantifier : des réels en int8
@@ -131,11 +131,11 @@ print(torch.tensor([1.7, -1.7, 100.0]).to(torch.int8))  # tronque vers 0
 print(torch.tensor([127, 1], dtype=torch.int8) + torch.tensor([1, 1], dtype=torch.int8))  # 127 + 1 déborde
 
 # %% [markdown]
-# **Exercice 6.** `quantifier_int8(x)` renvoie le couple `(q, echelle)` : `q` de type `torch.int8`, et
+# **Exercice 6.** `quantize_int8(x)` renvoie le couple `(q, echelle)` : `q` de type `torch.int8`, et
 # l'erreur `|q * echelle - x|` doit rester sous `echelle / 2`.
 
 # %%
-def quantifier_int8(x):
+def quantize_int8(x):
     # BEGIN SOLUTION
     echelle = x.abs().max().item() / 127
     q = torch.round(x / echelle).clamp(-127, 127).to(torch.int8)
@@ -143,7 +143,7 @@ def quantifier_int8(x):
     # END SOLUTION
 
 
-check_quantifier_int8(quantifier_int8)
+check_quantize_int8(quantize_int8)
 
 # %% [markdown]
 # ## 4. Accéder aux valeurs : des motifs, pas des boucles
@@ -162,29 +162,29 @@ t_motif = time.perf_counter() - debut
 print(f"boucle : {t_boucle * 1e3:.1f} ms, motif : {t_motif * 1e3:.3f} ms, mêmes valeurs : {torch.equal(boucle, motif)}")
 
 # %% [markdown]
-# **Exercice 7.** `une_colonne_sur_deux(x)` : les colonnes 0, 2, 4, … (la vérification détecte les boucles).
+# **Exercice 7.** `every_other_column(x)` : les colonnes 0, 2, 4, … (la vérification détecte les boucles).
 
 # %%
-def une_colonne_sur_deux(x):
+def every_other_column(x):
     # BEGIN SOLUTION
     return x[:, ::2]
     # END SOLUTION
 
 
-check_une_colonne_sur_deux(une_colonne_sur_deux)
+check_every_other_column(every_other_column)
 
 # %% [markdown]
-# **Exercice 8.** `positifs_seulement(x)` : les valeurs strictement positives de `x` (un tenseur 1D), avec un
+# **Exercice 8.** `positives_only(x)` : les valeurs strictement positives de `x` (un tenseur 1D), avec un
 # masque.
 
 # %%
-def positifs_seulement(x):
+def positives_only(x):
     # BEGIN SOLUTION
     return x[x > 0]
     # END SOLUTION
 
 
-check_positifs_seulement(positifs_seulement)
+check_positives_only(positives_only)
 
 # %% [markdown]
 # ## 5. Calcul entre matrices
@@ -200,30 +200,30 @@ print(x * y)
 print(x @ torch.tensor([[1], [2], [3]]))
 
 # %% [markdown]
-# **Exercice 9.** `terme_a_terme(x)` : `y = x + 2` puis `z = x * y`, comme ci-dessus.
+# **Exercice 9.** `elementwise(x)` : `y = x + 2` puis `z = x * y`, comme ci-dessus.
 
 # %%
-def terme_a_terme(x):
+def elementwise(x):
     # BEGIN SOLUTION
     y = x + 2
     return x * y
     # END SOLUTION
 
 
-check_terme_a_terme(terme_a_terme)
+check_elementwise(elementwise)
 
 # %% [markdown]
-# **Exercice 10.** `produit_matriciel(x, w)` avec `x` de forme `(n, d)` et `w` de forme `(d, 1)` : le résultat
+# **Exercice 10.** `matrix_product(x, w)` avec `x` de forme `(n, d)` et `w` de forme `(d, 1)` : le résultat
 # est de forme `(n, 1)`.
 
 # %%
-def produit_matriciel(x, w):
+def matrix_product(x, w):
     # BEGIN SOLUTION
     return x @ w
     # END SOLUTION
 
 
-check_produit_matriciel(produit_matriciel)
+check_matrix_product(matrix_product)
 
 # %% [markdown]
 # ## 6. En place (ou pas)
@@ -246,28 +246,28 @@ except RuntimeError as erreur:
     print("En place sur un tenseur qui demande un gradient :", erreur)
 
 # %% [markdown]
-# **Exercice 11.** `sinus_sur_place(a)` applique le sinus **en place** et renvoie `a`.
+# **Exercice 11.** `sin_in_place(a)` applique le sinus **en place** et renvoie `a`.
 
 # %%
-def sinus_sur_place(a):
+def sin_in_place(a):
     # BEGIN SOLUTION
     return a.sin_()
     # END SOLUTION
 
 
-check_sinus_sur_place(sinus_sur_place)
+check_sin_in_place(sin_in_place)
 
 # %% [markdown]
-# **Exercice 12.** `ajouter_hors_place(a, b)` renvoie `a + b` **sans modifier** `a`.
+# **Exercice 12.** `add_out_of_place(a, b)` renvoie `a + b` **sans modifier** `a`.
 
 # %%
-def ajouter_hors_place(a, b):
+def add_out_of_place(a, b):
     # BEGIN SOLUTION
     return a + b
     # END SOLUTION
 
 
-check_ajouter_hors_place(ajouter_hors_place)
+check_add_out_of_place(add_out_of_place)
 
 # %% [markdown]
 # ## 7. Calculs agrégatifs
@@ -286,44 +286,44 @@ print(x.max(1))
 # **Exercice 13.** Une valeur par ligne, une valeur par colonne.
 
 # %%
-def somme_par_ligne(x):
+def sum_per_row(x):
     # BEGIN SOLUTION
     return x.sum(1)
     # END SOLUTION
 
 
-check_somme_par_ligne(somme_par_ligne)
+check_sum_per_row(sum_per_row)
 
 # %%
-def moyenne_par_colonne(x):
+def mean_per_column(x):
     # BEGIN SOLUTION
     return x.mean(0)
     # END SOLUTION
 
 
-check_moyenne_par_colonne(moyenne_par_colonne)
+check_mean_per_column(mean_per_column)
 
 # %% [markdown]
 # **Exercice 14.** Le maximum de chaque ligne (seulement les valeurs), puis la somme des colonnes 0, 2, 4, …
 # pour chaque ligne.
 
 # %%
-def max_par_ligne(x):
+def max_per_row(x):
     # BEGIN SOLUTION
     return x.max(1).values
     # END SOLUTION
 
 
-check_max_par_ligne(max_par_ligne)
+check_max_per_row(max_per_row)
 
 # %%
-def somme_colonnes_paires(x):
+def sum_even_columns(x):
     # BEGIN SOLUTION
     return x[:, ::2].sum(1)
     # END SOLUTION
 
 
-check_somme_colonnes_paires(somme_colonnes_paires)
+check_sum_even_columns(sum_even_columns)
 
 # %% [markdown]
 # ## 8. `squeeze` / `unsqueeze` : la dimension du batch
@@ -340,23 +340,23 @@ gris = torch.rand(1, 1, 28, 28)  # un batch d'une image en niveaux de gris
 print(gris.squeeze(0).shape, "mais", gris.squeeze().shape)
 
 # %% [markdown]
-# **Exercice 15.** `en_batch(image)` ajoute la dimension du batch ; `sans_batch(sortie)` la retire, et
+# **Exercice 15.** `add_batch_dim(image)` ajoute la dimension du batch ; `remove_batch_dim(sortie)` la retire, et
 # seulement elle.
 
 # %%
-def en_batch(image):
+def add_batch_dim(image):
     # BEGIN SOLUTION
     return image.unsqueeze(0)
     # END SOLUTION
 
 
-check_en_batch(en_batch)
+check_add_batch_dim(add_batch_dim)
 
 # %%
-def sans_batch(sortie):
+def remove_batch_dim(sortie):
     # BEGIN SOLUTION
     return sortie.squeeze(0)
     # END SOLUTION
 
 
-check_sans_batch(sans_batch)
+check_remove_batch_dim(remove_batch_dim)

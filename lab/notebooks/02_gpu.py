@@ -14,11 +14,11 @@ import matplotlib.pyplot as plt
 import torch
 
 from lab.exercises.gpu import (
-    check_additionner_sur_device,
-    check_choisir_device,
-    check_deplacer,
-    check_temps_transfert_estime,
-    mesurer_copie,
+    check_add_on_device,
+    check_choose_device,
+    check_estimated_transfer_time,
+    check_move_to,
+    measure_copy,
 )
 
 print("GPU disponible :", torch.cuda.is_available())
@@ -28,17 +28,17 @@ else:
     print("Pas de GPU ici : tout tourne sur CPU (c'est normal sur un portable ou un Colab sans GPU).")
 
 # %% [markdown]
-# **Exercice 1.** `choisir_device()` renvoie `torch.device("cuda")` si un GPU est disponible, sinon
+# **Exercice 1.** `choose_device()` renvoie `torch.device("cuda")` si un GPU est disponible, sinon
 # `torch.device("cpu")`. Le même code marche alors partout.
 
 # %%
-def choisir_device():
+def choose_device():
     # BEGIN SOLUTION
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     # END SOLUTION
 
 
-check_choisir_device(choisir_device)
+check_choose_device(choose_device)
 
 # %% [markdown]
 # `x.to(device)` **renvoie une copie** sur `device` ; `x` lui-même ne bouge pas.
@@ -50,29 +50,29 @@ y = x.to(device)
 print(x.device, y.device)
 
 # %% [markdown]
-# **Exercice 2.** `deplacer(x, device)` renvoie `x` sur `device`.
+# **Exercice 2.** `move_to(x, device)` renvoie `x` sur `device`.
 
 # %%
-def deplacer(x, device):
+def move_to(x, device):
     # BEGIN SOLUTION
     return x.to(device)
     # END SOLUTION
 
 
-check_deplacer(deplacer)
+check_move_to(move_to)
 
 # %% [markdown]
-# **Exercice 3.** `additionner_sur_device(a, b)` : `a` est sur un device (peut-être le GPU), `b` sur le CPU.
+# **Exercice 3.** `add_on_device(a, b)` : `a` est sur un device (peut-être le GPU), `b` sur le CPU.
 # Calculez `a + b` sur le device de `a`.
 
 # %%
-def additionner_sur_device(a, b):
+def add_on_device(a, b):
     # BEGIN SOLUTION
     return a + b.to(a.device)
     # END SOLUTION
 
 
-check_additionner_sur_device(additionner_sur_device)
+check_add_on_device(add_on_device)
 
 # %% [markdown]
 # ## Ce que coûte un transfert
@@ -83,14 +83,14 @@ check_additionner_sur_device(additionner_sur_device)
 
 # %%
 tailles = [10**4, 10**5, 10**6, 10**7]
-mesures = [mesurer_copie(octets, device) for octets in tailles]
+mesures = [measure_copy(octets, device) for octets in tailles]
 for m in mesures:
-    print(f"{m['octets'] / 1e6:8.2f} Mo : aller {m['aller_s'] * 1e3:8.3f} ms ({m['aller_go_s']:6.2f} Go/s), "
-          f"retour {m['retour_s'] * 1e3:8.3f} ms ({m['retour_go_s']:6.2f} Go/s)")
+    print(f"{m['n_bytes'] / 1e6:8.2f} Mo : aller {m['to_device_s'] * 1e3:8.3f} ms ({m['to_device_gb_s']:6.2f} Go/s), "
+          f"retour {m['to_cpu_s'] * 1e3:8.3f} ms ({m['to_cpu_gb_s']:6.2f} Go/s)")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.loglog(tailles, [m["aller_go_s"] for m in mesures], "o-", label=f"CPU → {device}")
-ax.loglog(tailles, [m["retour_go_s"] for m in mesures], "s-", label=f"{device} → CPU")
+ax.loglog(tailles, [m["to_device_gb_s"] for m in mesures], "o-", label=f"CPU → {device}")
+ax.loglog(tailles, [m["to_cpu_gb_s"] for m in mesures], "s-", label=f"{device} → CPU")
 ax.set_xlabel("taille (octets)")
 ax.set_ylabel("débit (Go/s)")
 ax.set_title("Transfert GPU" if device.type == "cuda" else "Sans GPU : copie en mémoire centrale")
@@ -101,23 +101,23 @@ plt.show()
 # Les petits transferts ont un coût fixe (latence) : leur débit est faible. Conclusion pratique : mettez les
 # données et le modèle sur le GPU **une fois**, et évitez les allers-retours dans une boucle.
 #
-# **Exercice 4.** `temps_transfert_estime(x, debit_go_s)` : le temps (en secondes) pour transférer les données
+# **Exercice 4.** `estimated_transfer_time(x, debit_go_s)` : le temps (en secondes) pour transférer les données
 # de `x` à `debit_go_s` Go/s (1 Go = 1e9 octets).
 
 # %%
-def temps_transfert_estime(x, debit_go_s):
+def estimated_transfer_time(x, debit_go_s):
     # BEGIN SOLUTION
     return x.numel() * x.element_size() / (debit_go_s * 1e9)
     # END SOLUTION
 
 
-check_temps_transfert_estime(temps_transfert_estime)
+check_estimated_transfer_time(estimated_transfer_time)
 
 # %% [markdown]
 # Par exemple, les données de la régression de la partie 4 (20 640 lignes × 8 colonnes en float32) :
 
 # %%
 donnees = torch.zeros(20640, 8)
-debit = mesures[-1]["aller_go_s"]
+debit = mesures[-1]["to_device_gb_s"]
 print(f"{donnees.numel() * donnees.element_size() / 1e6:.2f} Mo, environ "
       f"{donnees.numel() * donnees.element_size() / (debit * 1e9) * 1e3:.3f} ms à {debit:.1f} Go/s")

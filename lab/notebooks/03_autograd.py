@@ -9,13 +9,13 @@
 import torch
 
 from lab.exercises.autograd import (
-    check_derivees,
-    check_descente,
-    check_f_sinus,
-    check_gradient_somme_carres,
-    check_noms_du_graphe,
-    check_remettre_a_zero,
-    check_vers_numpy,
+    check_derivatives,
+    check_descent,
+    check_f_sin,
+    check_grad_sum_of_squares,
+    check_graph_node_names,
+    check_to_numpy,
+    check_zero_grads,
 )
 
 # %% [markdown]
@@ -30,12 +30,12 @@ z.backward()  # calcul des dérivées partielles de z
 print("Dérivée de z/a :", a.grad.item(), " z/b :", b.grad.item())
 
 # %% [markdown]
-# **Exercice 1.** `derivees(f, a_val, b_val)` : créez `a` et `b` (avec gradient) à partir des valeurs,
+# **Exercice 1.** `derivatives(f, a_val, b_val)` : créez `a` et `b` (avec gradient) à partir des valeurs,
 # calculez `z = f(a, b)`, et renvoyez le couple `(dz/da, dz/db)` en nombres (`.item()`). La vérification
 # essaie plusieurs fonctions `f`.
 
 # %%
-def derivees(f, a_val, b_val):
+def derivatives(f, a_val, b_val):
     # BEGIN SOLUTION
     a = torch.tensor(a_val, requires_grad=True)
     b = torch.tensor(b_val, requires_grad=True)
@@ -45,7 +45,7 @@ def derivees(f, a_val, b_val):
     # END SOLUTION
 
 
-check_derivees(derivees)
+check_derivatives(derivatives)
 
 # %% [markdown]
 # ## Seules les fonctions torch se dérivent
@@ -53,16 +53,16 @@ check_derivees(derivees)
 # Autograd ne connaît que les opérations PyTorch : `math.sin` ou `numpy.sin` sortent du graphe. La plupart des
 # fonctions existent dans l'univers PyTorch (`torch.sin`, `torch.exp`, `torch.tanh`…).
 #
-# **Exercice 2.** `f_sinus(a, b)` renvoie `sin(2a + b)`, dérivable par autograd.
+# **Exercice 2.** `f_sin(a, b)` renvoie `sin(2a + b)`, dérivable par autograd.
 
 # %%
-def f_sinus(a, b):
+def f_sin(a, b):
     # BEGIN SOLUTION
     return torch.sin(2 * a + b)
     # END SOLUTION
 
 
-check_f_sinus(f_sinus)
+check_f_sin(f_sin)
 
 # %% [markdown]
 # ## Gradient d'un vecteur
@@ -80,11 +80,11 @@ except RuntimeError as erreur:
 print(A.grad)
 
 # %% [markdown]
-# **Exercice 3.** `gradient_somme_carres(A)` : le gradient de `L = somme des A²` par rapport à `A`, calculé
+# **Exercice 3.** `grad_sum_of_squares(A)` : le gradient de `L = somme des A²` par rapport à `A`, calculé
 # par autograd (`A` arrive sans gradient : activez-le sur une copie, `A.clone().requires_grad_(True)`).
 
 # %%
-def gradient_somme_carres(A):
+def grad_sum_of_squares(A):
     # BEGIN SOLUTION
     A = A.clone().requires_grad_(True)
     L = (A**2).sum()
@@ -93,7 +93,7 @@ def gradient_somme_carres(A):
     # END SOLUTION
 
 
-check_gradient_somme_carres(gradient_somme_carres)
+check_grad_sum_of_squares(grad_sum_of_squares)
 
 # %% [markdown]
 # ## Attention à la syntaxe une fois le gradient activé
@@ -110,16 +110,16 @@ except RuntimeError as erreur:
     print(erreur)
 
 # %% [markdown]
-# **Exercice 4.** `vers_numpy(t)` : les valeurs de `t` (peut-être sur GPU, dans un graphe) en tableau NumPy.
+# **Exercice 4.** `to_numpy(t)` : les valeurs de `t` (peut-être sur GPU, dans un graphe) en tableau NumPy.
 
 # %%
-def vers_numpy(t):
+def to_numpy(t):
     # BEGIN SOLUTION
     return t.detach().cpu().numpy()
     # END SOLUTION
 
 
-check_vers_numpy(vers_numpy)
+check_to_numpy(to_numpy)
 
 # %% [markdown]
 # ## Accumulation du gradient
@@ -138,11 +138,11 @@ b.grad.zero_()
 print("après zero_() :", a.grad.item(), b.grad.item())
 
 # %% [markdown]
-# **Exercice 5.** `remettre_a_zero(parametres)` remet à zéro les gradients d'une liste de paramètres.
+# **Exercice 5.** `zero_grads(parametres)` remet à zéro les gradients d'une liste de paramètres.
 # Attention : un paramètre qui n'a pas encore servi a `p.grad = None`.
 
 # %%
-def remettre_a_zero(parametres):
+def zero_grads(parametres):
     # BEGIN SOLUTION
     for p in parametres:
         if p.grad is not None:
@@ -150,7 +150,7 @@ def remettre_a_zero(parametres):
     # END SOLUTION
 
 
-check_remettre_a_zero(remettre_a_zero)
+check_zero_grads(zero_grads)
 
 # %% [markdown]
 # ## Mettre à jour des paramètres : hors du graphe
@@ -172,13 +172,13 @@ nouveau = w - 0.1 * w.grad
 print("w = w - lr * w.grad : feuille ?", nouveau.is_leaf, "— gradient :", nouveau.grad)
 
 # %% [markdown]
-# **Exercice 6.** `descente(w, perte, lr, n_etapes)` fait `n_etapes` étapes de descente de gradient sur `w`
+# **Exercice 6.** `descent(w, perte, lr, n_etapes)` fait `n_etapes` étapes de descente de gradient sur `w`
 # (une feuille avec `requires_grad=True`) **en le modifiant en place** : calculez `L = perte(w)`, `L.backward()`,
 # mettez à jour `w` sous `torch.no_grad()` (ou via `w.data`), et remettez le gradient à zéro. La vérification
 # trace ensuite la courbe de la perte de votre descente.
 
 # %%
-def descente(w, perte, lr, n_etapes):
+def descent(w, perte, lr, n_etapes):
     # BEGIN SOLUTION
     for _ in range(n_etapes):
         L = perte(w)
@@ -189,7 +189,7 @@ def descente(w, perte, lr, n_etapes):
     # END SOLUTION
 
 
-check_descente(descente, courbe=True)
+check_descent(descent, plot=True)
 
 # %% [markdown]
 # ## Le graphe de calcul
@@ -207,11 +207,11 @@ print(z.grad_fn.next_functions)
 print(z.grad_fn.next_functions[0][0].next_functions)
 
 # %% [markdown]
-# **Exercice 7.** `noms_du_graphe(z)` renvoie la liste des noms (`noeud.name()`) de tous les nœuds du graphe
+# **Exercice 7.** `graph_node_names(z)` renvoie la liste des noms (`noeud.name()`) de tous les nœuds du graphe
 # de `z`, chacun une seule fois, en partant de `z.grad_fn`.
 
 # %%
-def noms_du_graphe(z):
+def graph_node_names(z):
     # BEGIN SOLUTION
     vus, a_voir, noms = set(), [z.grad_fn], []
     while a_voir:
@@ -225,4 +225,4 @@ def noms_du_graphe(z):
     # END SOLUTION
 
 
-check_noms_du_graphe(noms_du_graphe)
+check_graph_node_names(graph_node_names)

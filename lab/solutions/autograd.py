@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 
-def derivees(f: Callable, a_val: float, b_val: float) -> tuple[float, float]:
+def derivatives(f: Callable, a_val: float, b_val: float) -> tuple[float, float]:
     a = torch.tensor(a_val, requires_grad=True)
     b = torch.tensor(b_val, requires_grad=True)
     z = f(a, b)
@@ -16,24 +16,24 @@ def derivees(f: Callable, a_val: float, b_val: float) -> tuple[float, float]:
     return a.grad.item(), b.grad.item()
 
 
-def f_sinus(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def f_sin(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.sin(2 * a + b)
 
 
-def gradient_somme_carres(A: torch.Tensor) -> torch.Tensor:
+def grad_sum_of_squares(A: torch.Tensor) -> torch.Tensor:
     A = A.clone().requires_grad_(True)
     L = (A**2).sum()
     L.backward()
     return A.grad
 
 
-def remettre_a_zero(parametres: list[torch.Tensor]) -> None:
+def zero_grads(parametres: list[torch.Tensor]) -> None:
     for p in parametres:
         if p.grad is not None:
             p.grad.zero_()
 
 
-def descente(w: torch.Tensor, perte: Callable[[torch.Tensor], torch.Tensor], lr: float, n_etapes: int) -> None:
+def descent(w: torch.Tensor, perte: Callable[[torch.Tensor], torch.Tensor], lr: float, n_etapes: int) -> None:
     for _ in range(n_etapes):
         L = perte(w)
         L.backward()
@@ -42,11 +42,11 @@ def descente(w: torch.Tensor, perte: Callable[[torch.Tensor], torch.Tensor], lr:
         w.grad.zero_()
 
 
-def vers_numpy(t: torch.Tensor) -> np.ndarray:
+def to_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
-def noms_du_graphe(z: torch.Tensor) -> list[str]:
+def graph_node_names(z: torch.Tensor) -> list[str]:
     vus, a_voir, noms = set(), [z.grad_fn], []
     while a_voir:
         noeud = a_voir.pop()

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 # Release dates of CPython minor versions (x.y.0), from python.org; 3.15 is the planned date of PEP 790.
-DATES_DE_SORTIE = {
+RELEASE_DATES = {
     (3, 8): date(2019, 10, 14),
     (3, 9): date(2020, 10, 5),
     (3, 10): date(2021, 10, 4),
@@ -17,18 +17,18 @@ DATES_DE_SORTIE = {
     (3, 14): date(2025, 10, 7),
     (3, 15): date(2026, 10, 1),
 }
-AGE_MINIMUM_JOURS = 182  # rule 1: a version from "6 months / 1 year ago"
+MIN_AGE_DAYS = 182  # rule 1: a version from "6 months / 1 year ago"
 
 
-def version_python() -> tuple[int, int]:
+def python_version() -> tuple[int, int]:
     return tuple(sys.version_info[:2])
 
 
-def respecte_regle_1(sortie: date, aujourd_hui: date) -> bool:
-    return (aujourd_hui - sortie).days >= AGE_MINIMUM_JOURS
+def follows_rule_1(sortie: date, aujourd_hui: date) -> bool:
+    return (aujourd_hui - sortie).days >= MIN_AGE_DAYS
 
 
-def type_environnement(prefix: str, base_prefix: str) -> str:
+def environment_kind(prefix: str, base_prefix: str) -> str:
     if prefix != base_prefix:
         return "venv"
     if Path(prefix, "conda-meta").is_dir():
@@ -36,7 +36,7 @@ def type_environnement(prefix: str, base_prefix: str) -> str:
     return "aucun"
 
 
-def lire_freeze(texte: str) -> dict[str, str]:
+def parse_freeze(texte: str) -> dict[str, str]:
     paquets = {}
     for ligne in texte.splitlines():
         ligne = ligne.strip()

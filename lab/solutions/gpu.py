@@ -5,17 +5,17 @@ from __future__ import annotations
 import torch
 
 
-def choisir_device() -> torch.device:
+def choose_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def deplacer(x: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+def move_to(x: torch.Tensor, device: torch.device | str) -> torch.Tensor:
     return x.to(device)
 
 
-def additionner_sur_device(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def add_on_device(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a + b.to(a.device)
 
 
-def temps_transfert_estime(x: torch.Tensor, debit_go_s: float) -> float:
+def estimated_transfer_time(x: torch.Tensor, debit_go_s: float) -> float:
     return x.numel() * x.element_size() / (debit_go_s * 1e9)

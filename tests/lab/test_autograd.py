@@ -12,13 +12,13 @@ from lab.solutions import autograd as ref
 
 
 def test_reference_values_match_the_slides():
-    assert ref.derivees(lambda a, b: 2 * a + b, 1.0, 2.0) == (2.0, 1.0)
-    da, db = ref.derivees(ref.f_sinus, 1.0, 2.0)
+    assert ref.derivatives(lambda a, b: 2 * a + b, 1.0, 2.0) == (2.0, 1.0)
+    da, db = ref.derivatives(ref.f_sin, 1.0, 2.0)
     assert da == pytest.approx(2 * math.cos(4.0)) and db == pytest.approx(math.cos(4.0))
     A = torch.randn(2, 3)
-    assert torch.allclose(ref.gradient_somme_carres(A), 2 * A)
-    z = ref.f_sinus(torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True))
-    assert sorted(ref.noms_du_graphe(z)) == sorted(
+    assert torch.allclose(ref.grad_sum_of_squares(A), 2 * A)
+    z = ref.f_sin(torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True))
+    assert sorted(ref.graph_node_names(z)) == sorted(
         ["SinBackward0", "AddBackward0", "MulBackward0", "torch::autograd::AccumulateGrad",
          "torch::autograd::AccumulateGrad"])
 
@@ -29,14 +29,14 @@ def _fails(check, answer, hint):
     assert type(info.value) is CheckFailed
 
 
-def _derivees_no_requires_grad(f, a_val, b_val):
+def _derivatives_no_requires_grad(f, a_val, b_val):
     a, b = torch.tensor(a_val), torch.tensor(b_val)
     z = f(a, b)
     z.backward()
     return a.grad.item(), b.grad.item()
 
 
-def _derivees_returns_values(f, a_val, b_val):
+def _derivatives_returns_values(f, a_val, b_val):
     a = torch.tensor(a_val, requires_grad=True)
     b = torch.tensor(b_val, requires_grad=True)
     f(a, b).backward()
@@ -145,29 +145,29 @@ def _graph_first_branch_only(z):
 
 
 MISTAKES = [
-    ("derivees", _derivees_no_requires_grad, "requires_grad=True"),
-    ("derivees", _derivees_returns_values, "les valeurs de a et b"),
-    ("f_sinus", lambda a, b: math.sin(2 * a + b), "math.sin, numpy"),
-    ("f_sinus", lambda a, b: np.sin(2 * a + b), "numpy"),
-    ("f_sinus", lambda a, b: torch.tensor(math.sin(2 * a.item() + b.item())), "graphe est coupé"),
-    ("gradient_somme_carres", _gradient_not_scalar, "SCALAIRE"),
-    ("gradient_somme_carres", _gradient_mean, "MOYENNE"),
-    ("gradient_somme_carres", _gradient_forgets_requires_grad, "requires_grad=True"),
-    ("remettre_a_zero", _zero_params, "p.grad.zero_"),
-    ("remettre_a_zero", _zero_without_none_test, "is not None"),
-    ("remettre_a_zero", lambda ps: None, "pas remis à zéro"),
-    ("descente", _descent_no_zero, "oublié de les remettre"),
-    ("descente", _descent_in_place_on_leaf, "torch.no_grad"),
-    ("descente", _descent_rebinds, "n'est plus une feuille"),
-    ("descente", _descent_rebinds_no_grad, "n'est plus une feuille"),
-    ("descente", _descent_rebinds_detached, "l'appelant garde l'ancien w"),
-    ("descente", _descent_wrong_sign, "Une étape : L = perte"),
-    ("vers_numpy", lambda t: t.numpy(), "détachez-le"),
-    ("vers_numpy", lambda t: t.detach().tolist(), "np.ndarray"),
-    ("noms_du_graphe", _graph_root_only, "next_functions donne"),
-    ("noms_du_graphe", _graph_no_none_skip, "constantes"),
-    ("noms_du_graphe", _graph_no_visited_set, "plusieurs chemins"),
-    ("noms_du_graphe", _graph_first_branch_only, "Il manque"),
+    ("derivatives", _derivatives_no_requires_grad, "requires_grad=True"),
+    ("derivatives", _derivatives_returns_values, "les valeurs de a et b"),
+    ("f_sin", lambda a, b: math.sin(2 * a + b), "math.sin, numpy"),
+    ("f_sin", lambda a, b: np.sin(2 * a + b), "numpy"),
+    ("f_sin", lambda a, b: torch.tensor(math.sin(2 * a.item() + b.item())), "graphe est coupé"),
+    ("grad_sum_of_squares", _gradient_not_scalar, "SCALAIRE"),
+    ("grad_sum_of_squares", _gradient_mean, "MOYENNE"),
+    ("grad_sum_of_squares", _gradient_forgets_requires_grad, "requires_grad=True"),
+    ("zero_grads", _zero_params, "p.grad.zero_"),
+    ("zero_grads", _zero_without_none_test, "is not None"),
+    ("zero_grads", lambda ps: None, "pas remis à zéro"),
+    ("descent", _descent_no_zero, "oublié de les remettre"),
+    ("descent", _descent_in_place_on_leaf, "torch.no_grad"),
+    ("descent", _descent_rebinds, "n'est plus une feuille"),
+    ("descent", _descent_rebinds_no_grad, "n'est plus une feuille"),
+    ("descent", _descent_rebinds_detached, "l'appelant garde l'ancien w"),
+    ("descent", _descent_wrong_sign, "Une étape : L = perte"),
+    ("to_numpy", lambda t: t.numpy(), "détachez-le"),
+    ("to_numpy", lambda t: t.detach().tolist(), "np.ndarray"),
+    ("graph_node_names", _graph_root_only, "next_functions donne"),
+    ("graph_node_names", _graph_no_none_skip, "constantes"),
+    ("graph_node_names", _graph_no_visited_set, "plusieurs chemins"),
+    ("graph_node_names", _graph_first_branch_only, "Il manque"),
 ]
 
 
@@ -190,7 +190,7 @@ def test_descent_accepts_the_data_attribute_of_the_slides():
             w.data -= lr * w.grad.data
             w.grad = None
 
-    ex.check_descente(with_data)
+    ex.check_descent(with_data)
 
 
 def test_descent_curve_plots_with_progress(monkeypatch, capsys):
@@ -201,7 +201,7 @@ def test_descent_curve_plots_with_progress(monkeypatch, capsys):
 
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
-    ex.check_descente(ref.descente, courbe=True)
+    ex.check_descent(ref.descent, plot=True)
     (fig,) = shown
     (line,) = fig.axes[0].get_lines()
     losses = line.get_ydata()

@@ -12,11 +12,11 @@ from lab.solutions import environnement as ref
 
 
 def test_reference_answers_on_this_machine(tmp_path):
-    assert ref.version_python() == sys.version_info[:2]
-    assert ref.type_environnement(sys.prefix, sys.base_prefix) in {"venv", "conda", "aucun"}
+    assert ref.python_version() == sys.version_info[:2]
+    assert ref.environment_kind(sys.prefix, sys.base_prefix) in {"venv", "conda", "aucun"}
     (tmp_path / "conda-meta").mkdir()
-    assert ref.type_environnement(str(tmp_path), str(tmp_path)) == "conda"
-    assert ref.lire_freeze("# c\n\nA==1.0\nb @ file:///x\n-e git+x#egg=y\n C == 2 \n") == {"A": "1.0", "C": "2"}
+    assert ref.environment_kind(str(tmp_path), str(tmp_path)) == "conda"
+    assert ref.parse_freeze("# c\n\nA==1.0\nb @ file:///x\n-e git+x#egg=y\n C == 2 \n") == {"A": "1.0", "C": "2"}
     assert ref.differences({"a": "1", "b": "1", "c": "1"}, {"b": "2", "c": "1", "d": "3"}) == {
         "a": ("1", None), "b": ("1", "2"), "d": (None, "3")}
 
@@ -33,8 +33,8 @@ def _fails(check, answer, hint):
     (lambda: tuple(sys.version_info), r"sys.version_info\[:2\]"),
     (lambda: (2, 7), "la version de CE Python"),
 ], ids=["string", "full-version-info", "hard-coded"])
-def test_version_python_mistakes(answer, hint):
-    _fails(ex.check_version_python, answer, hint)
+def test_python_version_mistakes(answer, hint):
+    _fails(ex.check_python_version, answer, hint)
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -43,18 +43,18 @@ def test_version_python_mistakes(answer, hint):
     (lambda s, a: a.month - s.month >= 6, "durée en jours"),
     (lambda s, a: "oui" if (a - s).days >= 182 else "non", "True ou False"),
 ], ids=["inverted", "strict", "months", "not-bool"])
-def test_respecte_regle_1_mistakes(answer, hint):
-    _fails(ex.check_respecte_regle_1, answer, hint)
+def test_follows_rule_1_mistakes(answer, hint):
+    _fails(ex.check_follows_rule_1, answer, hint)
 
 
 @pytest.mark.parametrize("answer, hint", [
     (lambda p, b: "venv" if p != b else "aucun", "conda-meta"),
     (lambda p, b: "conda" if Path(p, "conda-meta").is_dir() else "aucun", "prefix != base_prefix"),
-    (lambda p, b: ref.type_environnement(sys.prefix, sys.base_prefix), "Utilisez les arguments"),
+    (lambda p, b: ref.environment_kind(sys.prefix, sys.base_prefix), "Utilisez les arguments"),
     (lambda p, b: "conda" if os.environ.get("CONDA_PREFIX") else ("venv" if p != b else "aucun"), "conda-meta"),
 ], ids=["venv-only", "conda-only", "uses-sys-prefix", "uses-env-var"])
-def test_type_environnement_mistakes(answer, hint):
-    _fails(ex.check_type_environnement, answer, hint)
+def test_environment_kind_mistakes(answer, hint):
+    _fails(ex.check_environment_kind, answer, hint)
 
 
 def _naive(texte):
@@ -66,10 +66,10 @@ def _naive(texte):
     (lambda t: {l.split("==")[0]: l.split("==")[1] for l in t.splitlines() if "==" in l}, r"\.strip\(\)"),
     (lambda t: {l.split("==")[0].strip(): (l.split("==") + [""])[1].strip()
                 for l in t.splitlines() if l.strip() and not l.startswith("#")}, "Seules les lignes"),
-    (lambda t: list(ref.lire_freeze(t).items()), "dictionnaire"),
+    (lambda t: list(ref.parse_freeze(t).items()), "dictionnaire"),
 ], ids=["split-every-line", "no-strip", "keeps-unpinned", "list"])
-def test_lire_freeze_mistakes(answer, hint):
-    _fails(ex.check_lire_freeze, answer, hint)
+def test_parse_freeze_mistakes(answer, hint):
+    _fails(ex.check_parse_freeze, answer, hint)
 
 
 @pytest.mark.parametrize("answer, hint", [

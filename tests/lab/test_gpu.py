@@ -20,17 +20,17 @@ def _move_without_assignment(x, device):
 
 
 MISTAKES = [
-    ("choisir_device", lambda: torch.device("cuda"), "sans GPU, choisir_device renvoie"),
-    ("choisir_device", lambda: "cpu", "avec un GPU, choisir_device renvoie"),
-    ("choisir_device", lambda: 42, "attendu un torch.device"),
-    ("deplacer", _move_without_assignment, "COPIE"),
-    ("deplacer", lambda x, device: x.cpu(), "COPIE"),
-    ("additionner_sur_device", lambda a, b: a + b, "b.to\\(a.device\\)"),
-    ("additionner_sur_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
-    ("temps_transfert_estime", lambda x, d: x.numel() / (d * 1e9), "element_size"),
-    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() / (d * 2**30), "1e9 octets"),
-    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() * d / 1e9, "octets / débit"),
-    ("temps_transfert_estime", lambda x, d: x.numel() * x.element_size() / d, "multipliez-le par 1e9"),
+    ("choose_device", lambda: torch.device("cuda"), "sans GPU, choose_device renvoie"),
+    ("choose_device", lambda: "cpu", "avec un GPU, choose_device renvoie"),
+    ("choose_device", lambda: 42, "attendu un torch.device"),
+    ("move_to", _move_without_assignment, "COPIE"),
+    ("move_to", lambda x, device: x.cpu(), "COPIE"),
+    ("add_on_device", lambda a, b: a + b, "b.to\\(a.device\\)"),
+    ("add_on_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
+    ("estimated_transfer_time", lambda x, d: x.numel() / (d * 1e9), "element_size"),
+    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() / (d * 2**30), "1e9 octets"),
+    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() * d / 1e9, "octets / débit"),
+    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() / d, "multipliez-le par 1e9"),
 ]
 
 
@@ -45,16 +45,16 @@ def test_every_gpu_check_has_mistake_tests():
 
 
 def test_reference_device_matches_this_machine():
-    assert ref.choisir_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert ref.deplacer(torch.ones(2), "meta").device.type == "meta"
-    assert ref.temps_transfert_estime(torch.zeros(250_000), 1.0) == pytest.approx(1e-3)
+    assert ref.choose_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert ref.move_to(torch.ones(2), "meta").device.type == "meta"
+    assert ref.estimated_transfer_time(torch.zeros(250_000), 1.0) == pytest.approx(1e-3)
 
 
 def test_live_copy_measurement_on_this_machine():
-    device = ref.choisir_device()
-    result = ex.mesurer_copie(2_000_000, device, repetitions=3)
-    assert result["octets"] == 2_000_000
-    for key in ("aller_s", "retour_s"):
+    device = ref.choose_device()
+    result = ex.measure_copy(2_000_000, device, repeats=3)
+    assert result["n_bytes"] == 2_000_000
+    for key in ("to_device_s", "to_cpu_s"):
         assert 0 < result[key] < 5
-    assert result["aller_go_s"] == pytest.approx(2e6 / result["aller_s"] / 1e9)
-    assert 0.01 < result["aller_go_s"] < 10_000  # a real copy rate, neither zero nor absurd
+    assert result["to_device_gb_s"] == pytest.approx(2e6 / result["to_device_s"] / 1e9)
+    assert 0.01 < result["to_device_gb_s"] < 10_000  # a real copy rate, neither zero nor absurd

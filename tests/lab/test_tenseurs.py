@@ -11,16 +11,16 @@ from lab.solutions import tenseurs as ref
 
 
 def test_reference_values_match_the_slides():
-    assert ref.grille(4, 3).tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    assert ref.grid(4, 3).tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
     x = torch.tensor([[2, 4, 6], [3, 6, 9]])
-    assert ref.terme_a_terme(x).tolist() == [[8, 24, 48], [15, 48, 99]]
-    assert ref.produit_matriciel(x, torch.tensor([[1], [2], [3]])).tolist() == [[28], [42]]
-    assert ref.somme_par_ligne(x).tolist() == [12, 18] and x.sum(0).tolist() == [5, 10, 15]
-    assert ref.somme_colonnes_paires(x).tolist() == [8, 12]
-    assert ref.en_batch(torch.rand(3, 226, 226)).shape == (1, 3, 226, 226)
-    assert ref.valeurs_sur_n_bits(4) == 16
-    assert ref.poids_en_octets(torch.zeros(10, 10)) == 400
-    q, echelle = ref.quantifier_int8(torch.tensor([-1.0, 0.5, 2.54]))
+    assert ref.elementwise(x).tolist() == [[8, 24, 48], [15, 48, 99]]
+    assert ref.matrix_product(x, torch.tensor([[1], [2], [3]])).tolist() == [[28], [42]]
+    assert ref.sum_per_row(x).tolist() == [12, 18] and x.sum(0).tolist() == [5, 10, 15]
+    assert ref.sum_even_columns(x).tolist() == [8, 12]
+    assert ref.add_batch_dim(torch.rand(3, 226, 226)).shape == (1, 3, 226, 226)
+    assert ref.values_with_n_bits(4) == 16
+    assert ref.size_in_bytes(torch.zeros(10, 10)) == 400
+    q, echelle = ref.quantize_int8(torch.tensor([-1.0, 0.5, 2.54]))
     assert q.tolist() == [-50, 25, 127] and echelle == pytest.approx(0.02)
 
 
@@ -58,70 +58,70 @@ def _sin_copy(a):
 
 
 def _quantize(divisor, rounding=torch.round, clamp=True):
-    def quantifier(x):
+    def answer(x):
         echelle = x.abs().max().item() / divisor
         q = rounding(x / echelle)
         if clamp:
             q = q.clamp(-127, 127)
         return q.to(torch.int8), echelle
-    return quantifier
+    return answer
 
 
 MISTAKES = [
-    ("grille", lambda n, m: torch.arange(n * m).reshape(m, n), "inversées"),
-    ("grille", lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "commence à 0"),
-    ("grille", lambda n, m: torch.arange(float(n * m)).reshape(n, m), "int64"),
-    ("zeros_comme", lambda x: torch.zeros(x.shape), "toujours en float32"),
-    ("zeros_comme", lambda x: x * 0, "nan"),
-    ("zeros_comme", lambda x: x.zero_(), "modifié son argument"),
-    ("octets_par_valeur", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
-    ("octets_par_valeur", {torch.float64: 8, torch.float32: 4, torch.float16: 4, torch.int8: 1}, "float16"),
-    ("poids_en_octets", lambda x: x.numel(), "element_size"),
-    ("poids_en_octets", lambda x: sys.getsizeof(x), "getsizeof"),
-    ("poids_en_octets", lambda x: len(x), "len"),
-    ("poids_en_octets", lambda x: x.numel() * x.element_size() * 8, "bits"),
-    ("valeurs_sur_n_bits", lambda n: 2 * n, "pas 2 \\* n"),
-    ("valeurs_sur_n_bits", lambda n: 2**n - 1, "plus grande valeur"),
-    ("valeurs_sur_n_bits", lambda n: n**2, "pas n \\*\\* 2"),
-    ("quantifier_int8", lambda x: (x.to(torch.int8), 1.0), "echelle = 1"),
-    ("quantifier_int8", lambda x: (x / x.abs().max() * 127, x.abs().max() / 127), "torch.int8"),
-    ("quantifier_int8", _quantize(127, rounding=torch.trunc), "tronque"),
-    ("quantifier_int8", _quantize(128, clamp=False), "Dépassement"),
-    ("quantifier_int8", _quantize(128), "Dépassement"),
-    ("quantifier_int8", _quantize(100), "plage"),
-    ("quantifier_int8", lambda x: _quantize(127)(x)[0], "couple"),
-    ("une_colonne_sur_deux", lambda x: x[::2], "LIGNE sur deux"),
-    ("une_colonne_sur_deux", lambda x: x[:, 1::2], "colonne 0"),
-    ("une_colonne_sur_deux", _loop_columns, "boucle"),
-    ("positifs_seulement", lambda x: x > 0, "booléens"),
-    ("positifs_seulement", lambda x: x[x >= 0], "Strictement"),
-    ("positifs_seulement", lambda x: torch.where(x > 0, x, 0.0), "1D"),
-    ("positifs_seulement", _loop_positive, "boucle"),
-    ("terme_a_terme", lambda x: x @ (x + 2), "produit terme à terme s'écrit \\*"),
-    ("terme_a_terme", lambda x: x * x + 2, "Priorités"),
-    ("produit_matriciel", lambda x, w: x * w.T, "terme à terme"),
-    ("produit_matriciel", lambda x, w: x * w, "x @ w"),
-    ("produit_matriciel", lambda x, w: (x * w.T).sum(1), "forme \\(n, 1\\)"),
-    ("sinus_sur_place", lambda a: torch.sin(a), "NOUVEAU tenseur"),
-    ("sinus_sur_place", _rebind_sin, "a.sin_\\(\\)"),
-    ("sinus_sur_place", _sin_copy, "aucune copie"),
-    ("ajouter_hors_place", lambda a, b: a.add_(b), "a \\+ b"),
-    ("ajouter_hors_place", _inplace_add, "en place"),
-    ("somme_par_ligne", lambda x: x.sum(0), "Mauvais axe : sum\\(0\\)"),
-    ("somme_par_ligne", lambda x: x.sum(1, keepdim=True), "keepdim"),
-    ("somme_par_ligne", lambda x: x.sum(), "précisez l'axe"),
-    ("somme_par_ligne", _loop_row_sums, "boucle"),
-    ("moyenne_par_colonne", lambda x: x.mean(1), "Mauvais axe : mean\\(1\\)"),
-    ("max_par_ligne", lambda x: x.max(1), "\\.values"),
-    ("max_par_ligne", lambda x: x.max(0).values, "Mauvais axe"),
-    ("max_par_ligne", lambda x: x.max(1).indices, "indices"),
-    ("somme_colonnes_paires", lambda x: x[:, ::2].sum(0), "Mauvais axe"),
-    ("somme_colonnes_paires", lambda x: x.sum(1), "Seulement les colonnes"),
-    ("en_batch", lambda x: x.unsqueeze(-1), "unsqueeze\\(-1\\)"),
-    ("en_batch", lambda x: x.unsqueeze(1), "unsqueeze\\(1\\)"),
-    ("sans_batch", lambda x: x.squeeze(), "TOUTES les dimensions"),
-    ("sans_batch", lambda x: x.squeeze(-1), "la première : squeeze\\(0\\)"),
-    ("sans_batch", lambda x: x.squeeze(1), "la première : squeeze\\(0\\)"),
+    ("grid", lambda n, m: torch.arange(n * m).reshape(m, n), "inversées"),
+    ("grid", lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "commence à 0"),
+    ("grid", lambda n, m: torch.arange(float(n * m)).reshape(n, m), "int64"),
+    ("make_zeros_like", lambda x: torch.zeros(x.shape), "toujours en float32"),
+    ("make_zeros_like", lambda x: x * 0, "nan"),
+    ("make_zeros_like", lambda x: x.zero_(), "modifié son argument"),
+    ("bytes_per_value", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
+    ("bytes_per_value", {torch.float64: 8, torch.float32: 4, torch.float16: 4, torch.int8: 1}, "float16"),
+    ("size_in_bytes", lambda x: x.numel(), "element_size"),
+    ("size_in_bytes", lambda x: sys.getsizeof(x), "getsizeof"),
+    ("size_in_bytes", lambda x: len(x), "len"),
+    ("size_in_bytes", lambda x: x.numel() * x.element_size() * 8, "bits"),
+    ("values_with_n_bits", lambda n: 2 * n, "pas 2 \\* n"),
+    ("values_with_n_bits", lambda n: 2**n - 1, "plus grande valeur"),
+    ("values_with_n_bits", lambda n: n**2, "pas n \\*\\* 2"),
+    ("quantize_int8", lambda x: (x.to(torch.int8), 1.0), "echelle = 1"),
+    ("quantize_int8", lambda x: (x / x.abs().max() * 127, x.abs().max() / 127), "torch.int8"),
+    ("quantize_int8", _quantize(127, rounding=torch.trunc), "tronque"),
+    ("quantize_int8", _quantize(128, clamp=False), "Dépassement"),
+    ("quantize_int8", _quantize(128), "Dépassement"),
+    ("quantize_int8", _quantize(100), "plage"),
+    ("quantize_int8", lambda x: _quantize(127)(x)[0], "couple"),
+    ("every_other_column", lambda x: x[::2], "LIGNE sur deux"),
+    ("every_other_column", lambda x: x[:, 1::2], "colonne 0"),
+    ("every_other_column", _loop_columns, "boucle"),
+    ("positives_only", lambda x: x > 0, "booléens"),
+    ("positives_only", lambda x: x[x >= 0], "Strictement"),
+    ("positives_only", lambda x: torch.where(x > 0, x, 0.0), "1D"),
+    ("positives_only", _loop_positive, "boucle"),
+    ("elementwise", lambda x: x @ (x + 2), "produit terme à terme s'écrit \\*"),
+    ("elementwise", lambda x: x * x + 2, "Priorités"),
+    ("matrix_product", lambda x, w: x * w.T, "terme à terme"),
+    ("matrix_product", lambda x, w: x * w, "x @ w"),
+    ("matrix_product", lambda x, w: (x * w.T).sum(1), "forme \\(n, 1\\)"),
+    ("sin_in_place", lambda a: torch.sin(a), "NOUVEAU tenseur"),
+    ("sin_in_place", _rebind_sin, "a.sin_\\(\\)"),
+    ("sin_in_place", _sin_copy, "aucune copie"),
+    ("add_out_of_place", lambda a, b: a.add_(b), "a \\+ b"),
+    ("add_out_of_place", _inplace_add, "en place"),
+    ("sum_per_row", lambda x: x.sum(0), "Mauvais axe : sum\\(0\\)"),
+    ("sum_per_row", lambda x: x.sum(1, keepdim=True), "keepdim"),
+    ("sum_per_row", lambda x: x.sum(), "précisez l'axe"),
+    ("sum_per_row", _loop_row_sums, "boucle"),
+    ("mean_per_column", lambda x: x.mean(1), "Mauvais axe : mean\\(1\\)"),
+    ("max_per_row", lambda x: x.max(1), "\\.values"),
+    ("max_per_row", lambda x: x.max(0).values, "Mauvais axe"),
+    ("max_per_row", lambda x: x.max(1).indices, "indices"),
+    ("sum_even_columns", lambda x: x[:, ::2].sum(0), "Mauvais axe"),
+    ("sum_even_columns", lambda x: x.sum(1), "Seulement les colonnes"),
+    ("add_batch_dim", lambda x: x.unsqueeze(-1), "unsqueeze\\(-1\\)"),
+    ("add_batch_dim", lambda x: x.unsqueeze(1), "unsqueeze\\(1\\)"),
+    ("remove_batch_dim", lambda x: x.squeeze(), "TOUTES les dimensions"),
+    ("remove_batch_dim", lambda x: x.squeeze(-1), "la première : squeeze\\(0\\)"),
+    ("remove_batch_dim", lambda x: x.squeeze(1), "la première : squeeze\\(0\\)"),
 ]
 
 
@@ -138,4 +138,4 @@ def test_every_tensor_check_has_mistake_tests():
 
 def test_a_non_function_answer_is_explained():
     with pytest.raises(CheckFailed, match="doit être une fonction"):
-        ex.check_une_colonne_sur_deux(torch.zeros(3, 3))
+        ex.check_every_other_column(torch.zeros(3, 3))
