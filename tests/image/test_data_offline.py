@@ -19,7 +19,8 @@ def test_build_without_data_copy_warns_and_goes_on(shared_tmp):
     shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns(".git", ".venv", "work", "exports", "*.csv"))
     tag = f"lab-no-data:{uuid.uuid4().hex[:8]}"
     args = ["--secret", f"id=ca_bundle,src={os.environ['CA_BUNDLE']}"] if os.environ.get("CA_BUNDLE") else []
-    result = docker_build(tag, "--build-arg", "DATA_OFFLINE=1", *args, cwd=repo)
+    # Any non-empty DATA_OFFLINE works; a unique one keeps the data step from coming out of the build cache.
+    result = docker_build(tag, "--build-arg", f"DATA_OFFLINE=1-{uuid.uuid4().hex}", *args, cwd=repo)
     try:
         assert result.returncode == 0, result.stderr[-3000:]
         assert "Impossible de charger California housing" in result.stderr
