@@ -53,6 +53,16 @@ def test_busy_port_gets_a_clear_message(lab, tmp_path):
     assert other.state() == ""  # nothing was started
 
 
+def test_gpu_on_without_a_usable_gpu_fails_with_the_fix(lab, tmp_path):
+    """This host has no NVIDIA driver: GPU=on must refuse clearly instead of starting on the CPU."""
+    other = type(lab)(lab.repo, lab.user, tmp_path / "w", lab.port + 1, lab.container + "-gpu")
+    result = other.make("lab", "GPU=on", check=False)
+    assert result.returncode != 0
+    assert "GPU=on, but no working NVIDIA driver" in result.stderr
+    assert "make lab GPU=off" in result.stderr
+    assert other.state() == ""
+
+
 def test_healthcheck_turns_healthy(lab):
     assert lab.wait_healthy() == "healthy"
 
