@@ -30,6 +30,20 @@ def test_api_requires_the_token(lab):
     assert http_status(f"{lab.base_url}/api/contents") == 403
 
 
+def get_json(lab, path: str) -> dict:
+    request = urllib.request.Request(f"{lab.base_url}{path}", headers={"Authorization": f"token {lab.token()}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_jupyterlab_serves_its_interface_in_french(lab):
+    with urllib.request.urlopen(f"{lab.base_url}/lab?token={lab.token()}", timeout=30) as response:
+        assert "<title>JupyterLab</title>" in response.read().decode()
+    assert "fr_FR" in get_json(lab, "/lab/api/translations/")["data"]
+    plugin = get_json(lab, "/lab/api/settings/@jupyterlab/translation-extension:plugin")
+    assert plugin["schema"]["properties"]["locale"]["default"] == "fr_FR"
+
+
 def test_port_is_published_on_loopback_only(lab):
     bindings = json.loads(docker("container", "inspect", "-f", "{{json .HostConfig.PortBindings}}",
                                  lab.container).stdout)
