@@ -18,12 +18,9 @@ if [[ "$(id -u)" == 0 ]]; then
     if [[ "$gid" != "$(id -g "$NB_USER")" ]]; then
         groupmod --non-unique --gid "$gid" "$NB_USER"
     fi
-    if [[ "$uid" != "$(id -u "$NB_USER")" ]]; then
-        # Not `usermod -u`: it would also re-own files in the home directory, the bind-mounted work
-        # directory included, i.e. files on the host. Edit the entry and re-own the home without it.
-        sed -i -E "s/^$NB_USER:([^:]*):[0-9]+:/$NB_USER:\1:$uid:/" /etc/passwd
-    fi
-    usermod --gid "$gid" "$NB_USER" 2>/dev/null || true
+    # Not `usermod -u/-g`: they also re-own files in the home directory, the bind-mounted work directory
+    # included, i.e. files on the host. Edit the entry, then re-own the home without the work directory.
+    sed -i -E "s/^$NB_USER:([^:]*):[0-9]+:[0-9]+:/$NB_USER:\1:$uid:$gid:/" /etc/passwd
     find "$HOME_DIR" -xdev -path "$WORK_DIR" -prune -o -exec chown -h "$uid:$gid" {} +
     if [[ ! -d "$WORK_DIR" ]]; then install -d -o "$uid" -g "$gid" "$WORK_DIR"; fi
     exec setpriv --reuid="$uid" --regid="$gid" --init-groups \

@@ -4,6 +4,7 @@ and the student's files surviving `make stop` and `make rebuild`."""
 from __future__ import annotations
 
 import json
+import os
 import pwd
 import re
 import urllib.request
@@ -140,3 +141,21 @@ def test_work_survives_stop_and_rebuild(lab, saved_notebook):
                                      headers={"Authorization": f"token {lab.token()}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         assert "mon travail" in json.dumps(json.load(response)["content"])
+
+
+def test_start_never_reowns_files_already_in_the_work_directory(idle_lab):
+    """Remapping the student to the host user must not chown host files (uid 1000's, say) in the bind mount."""
+    if os.getuid() != 0:
+        pytest.skip("creating a file owned by another host user needs root (CI runs as root)")
+    uid = pwd.getpwnam(idle_lab.user).pw_uid
+    idle_lab.work.mkdir()
+    os.chown(idle_lab.work, uid, uid)
+    foreign = idle_lab.work / "fichier_d_un_autre.txt"
+    foreign.write_text("à ne pas toucher")
+    os.chown(foreign, 1000, 1000)
+    try:
+        idle_lab.make("lab")
+        assert (foreign.stat().st_uid, foreign.stat().st_gid) == (1000, 1000)
+        assert (idle_lab.work / "module1").stat().st_uid == uid
+    finally:
+        docker("rm", "-f", idle_lab.container, check=False)
