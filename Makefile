@@ -21,11 +21,12 @@ DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker b
 BENCH_ARGS    ?=## extra options for the benchmark, e.g. --quick
 PYTEST_ARGS   ?=## extra options for pytest in `make test`
 DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
+SOLUTIONS_DIR ?= $(CURDIR)/solutions## where `make solutions` writes the solved notebooks (keep it away from students)
 LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
-             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS LOCK_ARGS LOCK_OUTPUT
+             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 export DOCKER_BUILDKIT := 1
@@ -45,7 +46,7 @@ LAB_UID      := $(patsubst 0,1000,$(shell id -u))
 LAB_GID      := $(patsubst 0,1000,$(shell id -g))
 
 .PHONY: help build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
-        bench doctor repair measure clean-venv stage-data
+        bench doctor repair measure solutions clean-venv stage-data
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -98,6 +99,11 @@ export: build ## run the course's export commands in the image; write exports/ a
 	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" \
 	  -v "$(CURDIR)/exports:/out" -v "$(CURDIR)/requirements.txt:/tmp/repo-lock.txt:ro" $(IMAGE) \
 	  python /opt/lab/scripts/export_env.py --out /out --lock /tmp/repo-lock.txt
+
+solutions: build ## write the solved notebooks (for the teacher) into SOLUTIONS_DIR
+	@mkdir -p "$(SOLUTIONS_DIR)"
+	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" -v "$(abspath $(SOLUTIONS_DIR)):/out" $(IMAGE) \
+	  python -m lab.notebooks solutions /out $(if $(FORCE),--force)
 
 test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
 	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
