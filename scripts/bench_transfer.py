@@ -414,7 +414,12 @@ def _nvml_handle(nvml, torch, index: int):
             return handle
     if not os.environ.get("CUDA_VISIBLE_DEVICES"):
         return nvml.nvmlDeviceGetHandleByIndex(index)
-    raise RuntimeError("GPU introuvable dans NVML (UUID et bus PCI non reconnus)")
+    # torch's own CUDA -> NVML index mapping (honours CUDA_VISIBLE_DEVICES); private, hence guarded
+    to_nvml = getattr(torch.cuda, "_get_nvml_device_index", None)
+    nvml_index = _safe(to_nvml, index) if to_nvml else None
+    if nvml_index is not None:
+        return nvml.nvmlDeviceGetHandleByIndex(nvml_index)
+    raise RuntimeError("GPU introuvable dans NVML (UUID, bus PCI et CUDA_VISIBLE_DEVICES non reconnus)")
 
 
 def _pcie_state(nvml, handle) -> dict:
@@ -518,7 +523,6 @@ def collect_environment(torch, use_cuda: bool, device_index: int) -> dict:
         "multiprocessors": props.multi_processor_count,
         "matmul_allow_tf32": bool(getattr(matmul, "allow_tf32", False)),
         "cudnn": _safe(torch.backends.cudnn.version),
-        "cuda_driver_api_version": _safe(getattr(torch._C, "_cuda_getDriverVersion", lambda: None)),
     }
     nv = read_link_under_load(torch, device_index)
     link = {"nvml_available": nv.get("available", False), "nvml_note": nv.get("reason")}
@@ -1129,6 +1133,8 @@ def print_report(report: dict) -> None:
         print("  (« ça vaut le coup » seulement si l'écart dépasse la dispersion p10–p90 des mesures.)")
     for note in report["notes"]:
         print(f"Note : {note}")
+    for name, reason in ((report.get("plots") or {}).get("skipped") or {}).items():
+        print(f"Note : graphique {name} non produit : {reason}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1140,11 +1146,13 @@ Exemples :
   python scripts/bench_transfer.py --quick --out /tmp/bench      # quelques secondes
   python scripts/bench_transfer.py --out bench                  # complet (~1 min avec un GPU)
   python scripts/bench_transfer.py --sizes 4KiB,1MiB,256MiB --device cuda
+  python scripts/bench_transfer.py --from-json autre-machine/bench_transfer.json --out comparaison
+                                                                 # redessine des mesures faites ailleurs
 Dans le conteneur du lab : make bench (résultats dans ~/work/bench).
 Fichiers produits dans --out : bench_transfer.json (tous les échantillons + environnement), bench_transfer.csv,
 bench_bandwidth.png, bench_time.png, bench_roofline.png (avec GPU).
-Les résultats de référence mesurés sur un vrai GPU sont rangés dans docs/bench/ du dépôt
-(vérification indépendante : scripts/gpu_verify.sh, comparaison avec cudaMemcpy via CuPy).
+Vérification sur un vrai GPU : scripts/gpu_verify.sh compare ces copies à cudaMemcpy via CuPy ; ses résultats
+sont rangés dans docs/bench/ du dépôt (voir docs/bench/README.md).
 Codes de sortie : 0 = réussi (y compris sans GPU), 2 = argument invalide.
 """
 
@@ -1165,6 +1173,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "KB/MB/GB = 1000, nombre seul = octets ; défaut : 4KiB à 1GiB par ×4, --quick : 4KiB à 16MiB)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="auto : le GPU s'il y en a un ; cpu : partie CPU seulement ; cuda : exige un GPU")
+    parser.add_argument("--from-json", metavar="FICHIER",
+                        help="ne mesure rien : redessine les graphiques et réaffiche le rapport d'un "
+                             f"{JSON_NAME} déjà produit (par exemple sur une autre machine) dans --out")
     return parser
 
 
@@ -1208,16 +1219,33 @@ def assemble_report(options, env, transfers, pin, compute, skipped, notes, elaps
     return report
 
 
-def publish(report: dict, out_dir: str) -> None:
-    """Plots, JSON, CSV, then the terminal report."""
+def publish(report: dict, out_dir: str, source: str | None = None) -> None:
+    """Plots, JSON, CSV, then the terminal report. `source`: the JSON file a replot was made from."""
     report["plots"] = make_plots(out_dir, report)
-    for name, reason in report["plots"]["skipped"].items():
-        report["notes"].append(f"graphique {name} non produit : {reason}")
     write_json(os.path.join(out_dir, JSON_NAME), report)
     write_csv(os.path.join(out_dir, CSV_NAME), report)
     print_report(report)
-    print(f"\nMesures terminées en {report['elapsed_s']:.1f} s. Résultats dans {out_dir} : {JSON_NAME}, {CSV_NAME}"
+    done = (f"Rapport redessiné à partir de {source} (aucune nouvelle mesure)" if source else
+            f"Mesures terminées en {report['elapsed_s']:.1f} s")
+    print(f"\n{done}. Résultats dans {out_dir} : {JSON_NAME}, {CSV_NAME}"
           + "".join(f", {p}" for p in report["plots"]["produced"]))
+
+
+def load_report(path: str) -> dict:
+    """A report written by this script (any machine), checked enough to redraw it; ValueError in French."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            report = json.load(handle)
+    except OSError as exc:
+        raise ValueError(f"impossible de lire {path!r} ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path!r} n'est pas du JSON valide (ligne {exc.lineno}) : {exc.msg}") from None
+    if not isinstance(report, dict) or report.get("tool") != "bench_transfer":
+        raise ValueError(f"{path!r} n'est pas un résultat de bench_transfer.py (attendu : {JSON_NAME})")
+    if report.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path!r} : schéma {report.get('schema_version')!r}, ce script lit le schéma "
+                         f"{SCHEMA_VERSION} ; utilisez la version du script qui l'a produit")
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1228,11 +1256,21 @@ def main(argv: list[str] | None = None) -> int:
         sizes = parse_sizes(args.sizes, max_bytes=ram_total) if args.sizes is not None else None
     except ValueError as exc:
         parser.error(f"--sizes : {exc}")
+    if args.from_json and (args.quick or args.sizes is not None or args.device != "auto"):
+        parser.error("--from-json redessine des mesures déjà faites : il ne se combine pas avec --quick, --sizes "
+                     "ou --device")
+    try:
+        report = load_report(args.from_json) if args.from_json else None
+    except ValueError as exc:
+        parser.error(f"--from-json : {exc}")
     try:
         out_dir = check_out_dir(args.out)
     except OSError as exc:
         parser.error(f"--out : impossible d'écrire dans {args.out!r} ({exc.strerror or exc}) ; "
                      "choisissez un dossier accessible en écriture")
+    if report is not None:
+        publish(report, out_dir, source=args.from_json)
+        return 0
 
     import torch
 
@@ -1280,13 +1318,11 @@ def main(argv: list[str] | None = None) -> int:
             note = f"lien PCIe inconnu ({link.get('nvml_note') or 'NVML muet'}) : pas de débit théorique"
             notes.append(note)
             print(f"Lien : {note}")
-    for module, why in (("matplotlib", "pas de graphiques PNG"), ("tqdm", None)):
-        try:
-            __import__(module)
-        except ImportError:
-            if why:
-                notes.append(f"{module} absent : {why}")
-                print(f"Note : {module} absent : {why} (JSON et CSV sont écrits quand même).")
+    try:
+        import matplotlib  # noqa: F401  (only to say early that there will be no plots)
+    except ImportError:
+        print("Note : matplotlib absent : pas de graphiques PNG (JSON et CSV sont écrits quand même ; "
+              "--from-json les redessine plus tard sur une machine qui l'a).")
 
     matmul_sizes, add_sizes = MATMUL_SIZES[mode], ADD_SIZES[mode]
     per_size = 1 + (len(GPU_MODES) + 2 if use_cuda else 0)

@@ -107,7 +107,10 @@ def render_markdown(meta: dict, bench: dict, comparison: dict) -> str:
         lines.append("Benchmark verdicts (student-facing, French):")
         lines += [f"- {v['text_fr']}" for v in verdicts]
         lines.append("")
-    lines.append("Plots: " + ", ".join(f"`bench/{p}`" for p in (bench.get("plots") or {}).get("produced", [])))
+    produced = (bench.get("plots") or {}).get("produced") or []
+    lines.append("Plots: " + ", ".join(f"`bench/{p}`" for p in produced) if produced else
+                 "Plots: none drawn on that machine (no matplotlib there); redraw them from the JSON with "
+                 "`python scripts/bench_transfer.py --from-json bench/bench_transfer.json --out bench`.")
     return "\n".join(lines) + "\n"
 
 
@@ -119,6 +122,21 @@ def slug(text: str) -> str:
 # Reference: CuPy raw cudaMemcpyAsync timed with CUDA events
 # ----------------------------------------------------------------------------------------------
 
+def _cupy_copy_batch(cupy, stream, dst: int, src: int, size: int, kind: int):
+    """Batch timer: `reps` raw cudaMemcpyAsync calls between two CUDA events on `stream` (seconds per batch)."""
+    start, end = cupy.cuda.Event(), cupy.cuda.Event()
+
+    def batch(reps: int) -> float:
+        stream.synchronize()
+        start.record(stream)
+        for _ in range(reps):
+            cupy.cuda.runtime.memcpyAsync(dst, src, size, kind, stream.ptr)
+        end.record(stream)
+        end.synchronize()
+        return cupy.cuda.get_elapsed_time(start, end) / 1e3
+    return batch
+
+
 def cupy_reference(sizes, samples: int = 20, min_sample_s: float = 0.01) -> list[dict]:
     """Pinned host <-> device bandwidth with the CUDA runtime directly (decimal GB/s, median, p10/p90)."""
     import numpy as np
@@ -126,6 +144,7 @@ def cupy_reference(sizes, samples: int = 20, min_sample_s: float = 0.01) -> list
 
     bt = _bench_module()
     rt = cupy.cuda.runtime
+    stream = cupy.cuda.Stream(non_blocking=True)
     results = []
     for size in sizes:
         host_mem = cupy.cuda.alloc_pinned_memory(size)
@@ -133,23 +152,12 @@ def cupy_reference(sizes, samples: int = 20, min_sample_s: float = 0.01) -> list
         host[:] = 1  # touch every page
         dev = cupy.cuda.alloc(size)
         dev.memset(0, size)
-        stream = cupy.cuda.Stream(non_blocking=True)
-        start, end = cupy.cuda.Event(), cupy.cuda.Event()
         for direction, kind, dst, src in (("h2d", rt.memcpyHostToDevice, dev.ptr, host_mem.ptr),
                                           ("d2h", rt.memcpyDeviceToHost, host_mem.ptr, dev.ptr)):
-            def batch(reps):
-                stream.synchronize()
-                start.record(stream)
-                for _ in range(reps):
-                    rt.memcpyAsync(dst, src, size, kind, stream.ptr)
-                end.record(stream)
-                end.synchronize()
-                return cupy.cuda.get_elapsed_time(start, end) / 1e3
-
+            batch = _cupy_copy_batch(cupy, stream, dst, src, size, kind)
             for _ in range(3):
                 batch(1)  # warm-up
-            one = batch(1)
-            reps = max(1, int(min_sample_s / one) + 1)
+            reps = max(1, int(min_sample_s / batch(1)) + 1)
             times = [batch(reps) / reps for _ in range(samples)]
             stats = bt.summarize(times)
             results.append({

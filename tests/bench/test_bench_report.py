@@ -113,3 +113,42 @@ def test_publish_writes_all_gpu_outputs(bt, tmp_path, capsys, valid_png):
     assert "(79 % du théorique 63.0 Go/s)" in out  # 50 GB/s over PCIe Gen5 x16
     assert "devient plus rapide à partir de n ≈" in out
     assert "ne devient jamais plus rapide" in out  # the vector addition
+
+
+def test_from_json_redraws_a_gpu_run_without_measuring(bt, run_bench, tmp_path, valid_png):
+    """A GPU run saved elsewhere (here: the synthetic one) is redrawn on this GPU-less machine, as a process."""
+    source = tmp_path / "h100" / bt.JSON_NAME
+    source.parent.mkdir()
+    report = synthetic_run(bt)
+    report["plots"] = {"produced": [], "skipped": {bt.PLOT_BANDWIDTH: "matplotlib n'est pas installé"}}
+    bt.write_json(str(source), report)
+    out = tmp_path / "redrawn"
+    proc = run_bench("--from-json", str(source), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"Rapport redessiné à partir de {source}" in proc.stdout
+    assert "Pas de GPU" not in proc.stdout and "[1/" not in proc.stderr  # nothing was measured
+    assert "== Verdict ==" in proc.stdout and "(79 % du théorique 63.0 Go/s)" in proc.stdout
+    assert "non produit" not in proc.stdout  # the stale 'no matplotlib' entry was replaced
+    data = json.loads((out / bt.JSON_NAME).read_text(encoding="utf-8"))
+    assert data["plots"] == {"produced": [bt.PLOT_BANDWIDTH, bt.PLOT_TIME, bt.PLOT_ROOFLINE], "skipped": {}}
+    assert data["transfers"] == json.loads(source.read_text(encoding="utf-8"))["transfers"]
+    for name in data["plots"]["produced"]:
+        valid_png(out / name)
+    assert (out / bt.CSV_NAME).is_file()
+
+
+@pytest.mark.parametrize("content, args, fragment", [
+    (None, (), "impossible de lire"),
+    ("{not json", (), "pas du JSON valide"),
+    ('{"tool": "autre"}', (), "pas un résultat de bench_transfer.py"),
+    ('{"tool": "bench_transfer", "schema_version": 99}', (), "schéma 99"),
+    ('{"tool": "bench_transfer", "schema_version": 1}', ("--quick",), "ne se combine pas"),
+])
+def test_from_json_bad_input_exit_2(run_bench, tmp_path, content, args, fragment):
+    source = tmp_path / "in.json"
+    if content is not None:
+        source.write_text(content, encoding="utf-8")
+    proc = run_bench("--from-json", str(source), "--out", str(tmp_path / "out"), *args)
+    assert proc.returncode == 2
+    assert "--from-json" in proc.stderr and fragment in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out" / "bench_transfer.json").exists()
