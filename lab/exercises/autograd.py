@@ -112,12 +112,12 @@ def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
 
 def check_zero_grads(zero_grads) -> None:
     rng, g = _rng(), fresh_generator()
-    parametres = [torch.randn(rng.randint(1, 4), rng.randint(1, 4), generator=g, requires_grad=True)
+    params = [torch.randn(rng.randint(1, 4), rng.randint(1, 4), generator=g, requires_grad=True)
                   for _ in range(4)]
-    utilises = parametres[:3]  # the last one has not been used yet: its .grad is None
+    used = params[:3]  # the last one has not been used yet: its .grad is None
     for _ in range(2):  # two backward calls: the gradients accumulate
-        sum((p**2).sum() for p in utilises).backward()
-    valeurs = [p.detach().clone() for p in parametres]
+        sum((p**2).sum() for p in used).backward()
+    values = [p.detach().clone() for p in params]
 
     def explain(exc: BaseException) -> str | None:
         if "leaf Variable" in str(exc):
@@ -126,8 +126,8 @@ def check_zero_grads(zero_grads) -> None:
             return "Un paramètre qui n'a pas encore servi a p.grad = None : testez if p.grad is not None."
         return None
 
-    call(zero_grads, parametres, name="zero_grads", on_error=explain)
-    for p, v in zip(parametres, valeurs):
+    call(zero_grads, params, name="zero_grads", on_error=explain)
+    for p, v in zip(params, values):
         if not torch.equal(p.detach(), v):
             raise CheckFailed("Les valeurs des paramètres ont changé : seuls leurs gradients doivent être remis à 0.")
         if p.grad is not None and not (isinstance(p.grad, torch.Tensor) and not p.grad.any()):
@@ -140,17 +140,17 @@ def _problem(g: torch.Generator, rng: random.Random):
     n, d = rng.randint(8, 20), rng.randint(2, 5)
     X, y = torch.randn(n, d, generator=g), torch.randn(n, generator=g)
 
-    def perte(w: torch.Tensor) -> torch.Tensor:
+    def loss_fn(w: torch.Tensor) -> torch.Tensor:
         return ((X @ w - y) ** 2).mean()
 
-    return perte, torch.randn(d, generator=g)
+    return loss_fn, torch.randn(d, generator=g)
 
 
-def _descent_without_zeroing(w0: torch.Tensor, perte, lr: float, n_etapes: int) -> torch.Tensor:
+def _descent_without_zeroing(w0: torch.Tensor, loss_fn, lr: float, n_steps: int) -> torch.Tensor:
     """What a descent that forgets grad.zero_() computes."""
     w = w0.clone().requires_grad_(True)
-    for _ in range(n_etapes):
-        perte(w).backward()
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         with torch.no_grad():
             w -= lr * w.grad
     return w.detach()
@@ -162,8 +162,8 @@ def check_descent(descent, plot: bool = False) -> None:
     With ``plot=True``, also runs 200 single steps with a progress bar and plots the loss curve.
     """
     rng, g = _rng(), fresh_generator()
-    perte, w0 = _problem(g, rng)
-    lr, n_etapes = rng.choice([0.05, 0.1]), rng.randint(5, 15)
+    loss_fn, w0 = _problem(g, rng)
+    lr, n_steps = rng.choice([0.05, 0.1]), rng.randint(5, 15)
     w = w0.clone().requires_grad_(True)
 
     def explain(exc: BaseException) -> str | None:
@@ -174,38 +174,38 @@ def check_descent(descent, plot: bool = False) -> None:
             return _LEAF_LOST
         return _explain_grad(exc)
 
-    call(descent, w, perte, lr, n_etapes, name="descent", on_error=explain)
-    attendu = w0.clone().requires_grad_(True)
-    ref.descent(attendu, perte, lr, n_etapes)
+    call(descent, w, loss_fn, lr, n_steps, name="descent", on_error=explain)
+    expected = w0.clone().requires_grad_(True)
+    ref.descent(expected, loss_fn, lr, n_steps)
     if torch.equal(w.detach(), w0):
-        raise CheckFailed(f"Après {n_etapes} étapes, w n'a pas bougé.\n👉 {_LEAF_LOST}")
+        raise CheckFailed(f"Après {n_steps} étapes, w n'a pas bougé.\n👉 {_LEAF_LOST}")
     if not w.is_leaf or not w.requires_grad:
         raise CheckFailed(f"w n'est plus une feuille qui demande un gradient.\n👉 {_LEAF_LOST}")
-    if not torch.allclose(w.detach(), attendu.detach(), rtol=1e-4, atol=1e-5):
-        if torch.allclose(w.detach(), _descent_without_zeroing(w0, perte, lr, n_etapes), rtol=1e-4, atol=1e-5):
+    if not torch.allclose(w.detach(), expected.detach(), rtol=1e-4, atol=1e-5):
+        if torch.allclose(w.detach(), _descent_without_zeroing(w0, loss_fn, lr, n_steps), rtol=1e-4, atol=1e-5):
             raise CheckFailed("Les gradients s'accumulent d'une étape à l'autre : vous avez oublié de les remettre "
                               "à zéro.\n👉 Après la mise à jour : w.grad.zero_().")
-        raise CheckFailed(f"Après {n_etapes} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
-                          f"{attendu.detach().tolist()}.\n👉 Une étape : L = perte(w) ; L.backward() ; sous "
+        raise CheckFailed(f"Après {n_steps} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
+                          f"{expected.detach().tolist()}.\n👉 Une étape : L = loss_fn(w) ; L.backward() ; sous "
                           "torch.no_grad() : w -= lr * w.grad ; puis w.grad.zero_().")
     if plot:
-        _plot_descent(descent, perte, w0, lr)
-    ok(f"descent : {n_etapes} étapes identiques à la référence, w reste une feuille du graphe.")
+        _plot_descent(descent, loss_fn, w0, lr)
+    ok(f"descent : {n_steps} étapes identiques à la référence, w reste une feuille du graphe.")
 
 
-def _plot_descent(descent, perte, w0: torch.Tensor, lr: float, n_etapes: int = 200) -> None:
+def _plot_descent(descent, loss_fn, w0: torch.Tensor, lr: float, n_steps: int = 200) -> None:
     """Run the student's descent one step at a time with a progress bar, and plot the loss."""
     import matplotlib.pyplot as plt
     from tqdm.auto import tqdm
 
     w = w0.clone().requires_grad_(True)
-    pertes = []
-    for _ in tqdm(range(n_etapes), desc="descente", leave=False):
+    losses = []
+    for _ in tqdm(range(n_steps), desc="descente", leave=False):
         with torch.no_grad():
-            pertes.append(perte(w).item())
-        descent(w, perte, lr, 1)
+            losses.append(loss_fn(w).item())
+        descent(w, loss_fn, lr, 1)
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(pertes)
+    ax.plot(losses)
     ax.set_xlabel("étape")
     ax.set_ylabel("perte (MSE)")
     ax.set_yscale("log")
@@ -240,12 +240,12 @@ def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     a = torch.randn(3, generator=g, requires_grad=True)
     b = torch.randn(3, generator=g, requires_grad=True)
     c = torch.randn(3, generator=g)  # a constant: a None entry in next_functions
-    unaires = [torch.sin, torch.exp, torch.tanh, lambda t: t**2]
-    binaires = [torch.add, torch.mul, torch.sub]
-    y = rng.choice(binaires)(a, b)  # shared below
-    gauche = rng.choice(unaires)(rng.choice(binaires)(y, c))
-    droite = rng.choice(unaires)(y)
-    return rng.choice(binaires)(gauche, droite).sum()
+    unary_ops = [torch.sin, torch.exp, torch.tanh, lambda t: t**2]
+    binary_ops = [torch.add, torch.mul, torch.sub]
+    y = rng.choice(binary_ops)(a, b)  # shared below
+    left = rng.choice(unary_ops)(rng.choice(binary_ops)(y, c))
+    right = rng.choice(unary_ops)(y)
+    return rng.choice(binary_ops)(left, right).sum()
 
 
 def check_graph_node_names(graph_node_names) -> None:
@@ -261,18 +261,18 @@ def check_graph_node_names(graph_node_names) -> None:
         z = _random_graph(rng, g)
         got = call(graph_node_names, z, name="graph_node_names", on_error=explain)
         if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
-            raise CheckFailed("graph_node_names doit renvoyer une liste de noms (des chaînes, noeud.name()).")
+            raise CheckFailed("graph_node_names doit renvoyer une liste de noms (des chaînes, node.name()).")
         norm = sorted(n.split("::")[-1] for n in got)
-        attendu = sorted(n.split("::")[-1] for n in ref.graph_node_names(z))
-        if norm == attendu:
+        expected = sorted(n.split("::")[-1] for n in ref.graph_node_names(z))
+        if norm == expected:
             continue
-        if len(norm) > len(attendu) and set(norm) == set(attendu):
+        if len(norm) > len(expected) and set(norm) == set(expected):
             hint = ("Un nœud peut être atteint par plusieurs chemins (y est utilisé deux fois) : gardez un "
                     "ensemble des nœuds déjà vus.")
         elif len(norm) <= 2:
-            hint = "Suivez les arêtes : noeud.next_functions donne les nœuds précédents, à parcourir à leur tour."
+            hint = "Suivez les arêtes : node.next_functions donne les nœuds précédents, à parcourir à leur tour."
         else:
-            hint = (f"Il manque {sorted(set(attendu) - set(norm)) or 'des nœuds'} : parcourez tout le graphe "
+            hint = (f"Il manque {sorted(set(expected) - set(norm)) or 'des nœuds'} : parcourez tout le graphe "
                     "depuis z.grad_fn (les feuilles sont des AccumulateGrad).")
-        raise CheckFailed(f"Attendu {len(attendu)} nœuds {attendu},\nobtenu {len(norm)} : {norm}.\n👉 {hint}")
+        raise CheckFailed(f"Attendu {len(expected)} nœuds {expected},\nobtenu {len(norm)} : {norm}.\n👉 {hint}")
     ok("graph_node_names parcourt le graphe de calcul jusqu'aux feuilles (AccumulateGrad).")

@@ -31,18 +31,18 @@ def _rng() -> random.Random:
 def diagnostic() -> None:
     """Print this machine's answers to rules 1 and 2 (computed with the reference solutions)."""
     version = ref.python_version()
-    sortie = RELEASE_DATES.get(version)
+    released = RELEASE_DATES.get(version)
     print(f"Python {sys.version.split()[0]} ({sys.executable})")
-    if sortie is None:
+    if released is None:
         print("Date de sortie inconnue de ce cours : vérifiez sur python.org.")
     else:
-        age = (date.today() - sortie).days
-        verdict = "respectée" if ref.follows_rule_1(sortie, date.today()) else "NON respectée (version trop récente)"
-        print(f"Python {version[0]}.{version[1]} est sorti le {sortie} (il y a {age} jours) : règle 1 {verdict}.")
-        sorties = [v for v, d in RELEASE_DATES.items() if d <= date.today()]
-        derniere = max(sorties)
-        print(f"La dernière version sortie est {derniere[0]}.{derniere[1]}"
-              + (" : c'est celle-ci." if version == derniere else " : ce n'est pas celle-ci."))
+        age = (date.today() - released).days
+        verdict = "respectée" if ref.follows_rule_1(released, date.today()) else "NON respectée (version trop récente)"
+        print(f"Python {version[0]}.{version[1]} est sorti le {released} (il y a {age} jours) : règle 1 {verdict}.")
+        releases = [v for v, d in RELEASE_DATES.items() if d <= date.today()]
+        latest = max(releases)
+        print(f"La dernière version sortie est {latest[0]}.{latest[1]}"
+              + (" : c'est celle-ci." if version == latest else " : ce n'est pas celle-ci."))
     kind = ref.environment_kind(sys.prefix, sys.base_prefix)
     print({"venv": f"Environnement virtuel (venv) : {sys.prefix} — règle 2 respectée.",
            "conda": f"Environnement conda : {sys.prefix} — règle 2 respectée.",
@@ -69,32 +69,32 @@ def check_follows_rule_1(follows_rule_1) -> None:
     rng = _rng()
     cases = []
     for _ in range(40):
-        sortie = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
+        released = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
         delta = rng.choice([rng.randrange(-400, 900), MIN_AGE_DAYS + rng.choice([-1, 0, 1])])
-        cases.append((sortie, sortie + timedelta(days=delta)))
+        cases.append((released, released + timedelta(days=delta)))
     for delta in (MIN_AGE_DAYS - 1, MIN_AGE_DAYS, 400):  # the limit, and a date in the next year
-        sortie = date(2018, 6 + rng.randrange(6), 1 + rng.randrange(28)) + timedelta(days=365 * rng.randrange(6))
-        cases.append((sortie, sortie + timedelta(days=delta)))
+        released = date(2018, 6 + rng.randrange(6), 1 + rng.randrange(28)) + timedelta(days=365 * rng.randrange(6))
+        cases.append((released, released + timedelta(days=delta)))
     rng.shuffle(cases)
     results = []
-    for sortie, aujourd_hui in cases:
-        got = call(follows_rule_1, sortie, aujourd_hui, name="follows_rule_1")
+    for released, today in cases:
+        got = call(follows_rule_1, released, today, name="follows_rule_1")
         if not isinstance(got, bool):
             raise CheckFailed(f"follows_rule_1 doit renvoyer True ou False, pas {got!r}.")
-        results.append((sortie, aujourd_hui, got, ref.follows_rule_1(sortie, aujourd_hui)))
+        results.append((released, today, got, ref.follows_rule_1(released, today)))
     wrong = [r for r in results if r[2] != r[3]]
     if wrong:
         ages = {(s, a): (a - s).days for s, a, _, _ in results}
         if all(got == (-ages[s, a] >= MIN_AGE_DAYS) for s, a, got, _ in results):
-            hint = "Vous avez inversé la soustraction : l'âge est aujourd_hui - sortie."
+            hint = "Vous avez inversé la soustraction : l'âge est today - released."
         elif all(abs(ages[s, a] - MIN_AGE_DAYS) <= 1 for s, a, _, _ in wrong):
             hint = f"Attention à la limite : une version d'exactement {MIN_AGE_DAYS} jours respecte la règle (>=)."
         else:
-            hint = ("Comparez une durée en jours, (aujourd_hui - sortie).days, à "
+            hint = ("Comparez une durée en jours, (today - released).days, à "
                     f"MIN_AGE_DAYS = {MIN_AGE_DAYS} (pas des numéros de mois ou d'année).")
-        sortie, aujourd_hui, got, expected = wrong[0]
-        raise CheckFailed(f"Pour une version sortie le {sortie} et aujourd'hui = {aujourd_hui} "
-                          f"({ages[sortie, aujourd_hui]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}")
+        released, today, got, expected = wrong[0]
+        raise CheckFailed(f"Pour une version sortie le {released} et aujourd'hui = {today} "
+                          f"({ages[released, today]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}")
     ok(f"follows_rule_1 est juste sur {len(cases)} dates tirées au hasard.")
 
 
@@ -152,7 +152,7 @@ def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
 
 def check_parse_freeze(parse_freeze) -> None:
     rng = _rng()
-    texte, expected = _fake_freeze(rng)
+    text, expected = _fake_freeze(rng)
 
     def explain(exc: BaseException) -> str | None:
         if isinstance(exc, ValueError):
@@ -160,7 +160,7 @@ def check_parse_freeze(parse_freeze) -> None:
                     "chemin avec @ ou en mode -e) : ignorez-les.")
         return None
 
-    got = call(parse_freeze, texte, name="parse_freeze", on_error=explain)
+    got = call(parse_freeze, text, name="parse_freeze", on_error=explain)
     if not isinstance(got, dict):
         raise CheckFailed(f"parse_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
     if got != expected:
@@ -174,26 +174,26 @@ def check_parse_freeze(parse_freeze) -> None:
             hint = f"Versions incorrectes pour {wrong} : coupez chaque ligne sur « == »."
         else:
             hint = f"Il manque {sorted(set(expected) - set(got))}."
-        raise CheckFailed(f"parse_freeze sur ce texte :\n{texte}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
+        raise CheckFailed(f"parse_freeze sur ce texte :\n{text}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
     ok(f"parse_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
 
 
 def check_differences(differences) -> None:
     rng = _rng()
     names = [f"paquet{i}" for i in rng.sample(range(100), 12)]
-    avant = {n: f"1.{rng.randrange(9)}" for n in names[:9]}
-    apres = {n: f"1.{rng.randrange(9)}" for n in names[3:]}  # 0-2 removed, 9-11 added
-    apres[names[3]] = avant[names[3]]  # at least one unchanged
-    apres[names[4]] = avant[names[4]] + ".post1"  # at least one changed
-    expected = ref.differences(avant, apres)
-    got = call(differences, dict(avant), dict(apres), name="differences")
+    before = {n: f"1.{rng.randrange(9)}" for n in names[:9]}
+    after = {n: f"1.{rng.randrange(9)}" for n in names[3:]}  # 0-2 removed, 9-11 added
+    after[names[3]] = before[names[3]]  # at least one unchanged
+    after[names[4]] = before[names[4]] + ".post1"  # at least one changed
+    expected = ref.differences(before, after)
+    got = call(differences, dict(before), dict(after), name="differences")
     if not isinstance(got, dict):
         raise CheckFailed(f"differences doit renvoyer un dictionnaire, pas {type(got).__name__}.")
     got = {k: tuple(v) if isinstance(v, list) else v for k, v in got.items()}
     if got != expected:
         missing = sorted(set(expected) - set(got))
-        added = [n for n in missing if n not in avant]
-        removed = [n for n in missing if n not in apres]
+        added = [n for n in missing if n not in before]
+        removed = [n for n in missing if n not in after]
         if added:
             hint = f"Les paquets ajoutés ({added}) manquent : ils ont (None, version)."
         elif removed:
@@ -202,5 +202,5 @@ def check_differences(differences) -> None:
             hint = f"{sorted(set(got) - set(expected))} ont la même version des deux côtés : ne les listez pas."
         else:
             hint = "Chaque valeur est le couple (version avant, version après)."
-        raise CheckFailed(f"avant = {avant}\napres = {apres}\nattendu {expected}\nobtenu  {got}\n👉 {hint}")
+        raise CheckFailed(f"before = {before}\nafter = {after}\nattendu {expected}\nobtenu  {got}\n👉 {hint}")
     ok("differences trouve les paquets ajoutés, supprimés et changés.")

@@ -95,7 +95,7 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
         (lambda x, d: x.numel() * x.element_size() / (d * 2**30), "Ici 1 Go = 1e9 octets."),
         (lambda x, d: x.numel() * x.element_size() * d / 1e9, "temps = octets / débit (octets par seconde)."),
         (lambda x, d: x.numel() * x.element_size() / d, "Le débit est en Go/s : multipliez-le par 1e9."),
-    ], hint="temps (s) = x.numel() * x.element_size() / (debit_go_s * 1e9)")
+    ], hint="temps (s) = x.numel() * x.element_size() / (bandwidth_gbps * 1e9)")
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
 

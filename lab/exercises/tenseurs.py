@@ -37,10 +37,10 @@ def check_grid(grid) -> None:
     inputs = [(rng.randint(2, 7), rng.randint(2, 7)) for _ in range(3)] + [(3, 4)]
     inputs = [(n, m + 1) if n == m else (n, m) for n, m in inputs]
     compare_with_reference(grid, ref.grid, inputs, name="grid", mistakes=[
-        (lambda n, m: torch.arange(n * m).reshape(m, n), "Lignes et colonnes inversées : reshape(n_lignes, n_colonnes)."),
+        (lambda n, m: torch.arange(n * m).reshape(m, n), "Lignes et colonnes inversées : reshape(n_rows, n_cols)."),
         (lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "torch.arange(k) commence à 0 (et s'arrête à k - 1)."),
         (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez les entiers de torch.arange (int64)."),
-    ], hint="torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)")
+    ], hint="torch.arange(n_rows * n_cols).reshape(n_rows, n_cols)")
     ok("grid : torch.arange(...).reshape(...) donne la matrice des diapositives.")
 
 
@@ -113,44 +113,44 @@ def check_values_with_n_bits(values_with_n_bits) -> None:
 def check_quantize_int8(quantize_int8) -> None:
     rng, g = _rng(), fresh_generator()
     for _ in range(3):
-        scale = 10 ** rng.uniform(-3, 3)
-        x = torch.randn(rng.randint(20, 200), generator=g) * scale
+        magnitude = 10 ** rng.uniform(-3, 3)
+        x = torch.randn(rng.randint(20, 200), generator=g) * magnitude
         x[rng.randrange(len(x))] = x.abs().max() * 1.5  # the largest |x| is a positive value
         result = call(quantize_int8, x.clone(), name="quantize_int8")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise CheckFailed("quantize_int8 doit renvoyer le couple (q, echelle).")
-        q, echelle = result
+            raise CheckFailed("quantize_int8 doit renvoyer le couple (q, scale).")
+        q, scale = result
         expect_tensor(q, "q", shape=x.shape, dtype=torch.int8,
                       dtype_hint="Convertissez à la fin avec .to(torch.int8).")
-        echelle = float(echelle)
+        scale = float(scale)
         top = x.abs().max().item()
-        if echelle == 1.0 and abs(top / 127 - 1) > 1e-3:
-            raise CheckFailed("Avec echelle = 1, x.to(torch.int8) tronque et déborde.\n👉 Mettez d'abord à "
-                              "l'échelle : echelle = x.abs().max() / 127, puis q = round(x / echelle).")
-        if not echelle > 0 or not math.isfinite(echelle):
-            raise CheckFailed(f"echelle = {echelle} : elle doit être un réel positif (x.abs().max() / 127).")
-        erreur = (q.float() * echelle - x).abs()
-        if erreur.max() <= echelle / 2 * (1 + 1e-3) + 1e-12 * top:
-            if echelle > top / 127 * (1 + 1e-4):
+        if scale == 1.0 and abs(top / 127 - 1) > 1e-3:
+            raise CheckFailed("Avec scale = 1, x.to(torch.int8) tronque et déborde.\n👉 Mettez d'abord à "
+                              "l'échelle : scale = x.abs().max() / 127, puis q = round(x / scale).")
+        if not scale > 0 or not math.isfinite(scale):
+            raise CheckFailed(f"scale = {scale} : elle doit être un réel positif (x.abs().max() / 127).")
+        error = (q.float() * scale - x).abs()
+        if error.max() <= scale / 2 * (1 + 1e-3) + 1e-12 * top:
+            if scale > top / 127 * (1 + 1e-4):
                 raise CheckFailed(f"La plage [-127, 127] n'est pas toute utilisée (la plus grande valeur devient "
                                   f"{q.abs().max().item()} et non 127) : de la précision est perdue.\n"
-                                  "👉 echelle = x.abs().max() / 127.")
-            if echelle < top / 127.5:
-                raise CheckFailed(f"echelle = {echelle:.4g} est trop petite pour max|x| = {top:.4g}.")
+                                  "👉 scale = x.abs().max() / 127.")
+            if scale < top / 127.5:
+                raise CheckFailed(f"scale = {scale:.4g} est trop petite pour max|x| = {top:.4g}.")
             continue
-        wrapped = (q.float() * x < 0) & (x.abs() > 2 * echelle)
-        if wrapped.any() or top / echelle > 127.5:
-            hint = (f"Dépassement : avec cette échelle, max|x| / echelle = {top / echelle:.4g} dépasse 127, la plus "
+        wrapped = (q.float() * x < 0) & (x.abs() > 2 * scale)
+        if wrapped.any() or top / scale > 127.5:
+            hint = (f"Dépassement : avec cette échelle, max|x| / scale = {top / scale:.4g} dépasse 127, la plus "
                     "grande valeur d'un int8 (au-delà, la conversion « fait le tour » : 128 devient -128). "
-                    "Prenez echelle = max|x| / 127.")
-        elif torch.equal(q, torch.trunc(x / echelle).clamp(-128, 127).to(torch.int8)):
-            hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / echelle)."
+                    "Prenez scale = max|x| / 127.")
+        elif torch.equal(q, torch.trunc(x / scale).clamp(-128, 127).to(torch.int8)):
+            hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / scale)."
         else:
-            hint = "q = torch.round(x / echelle).to(torch.int8) avec echelle = x.abs().max() / 127."
-        raise CheckFailed(f"Erreur de quantification max {erreur.max().item():.3g}, plus que echelle / 2 = "
-                          f"{echelle / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
+            hint = "q = torch.round(x / scale).to(torch.int8) avec scale = x.abs().max() / 127."
+        raise CheckFailed(f"Erreur de quantification max {error.max().item():.3g}, plus que scale / 2 = "
+                          f"{scale / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
     ok(f"quantize_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
-       f"erreur max {erreur.max().item():.3g} ≤ echelle / 2 = {echelle / 2:.3g}.")
+       f"erreur max {error.max().item():.3g} ≤ scale / 2 = {scale / 2:.3g}.")
 
 
 def check_every_other_column(every_other_column) -> None:
@@ -321,5 +321,5 @@ def check_remove_batch_dim(remove_batch_dim) -> None:
         (lambda x: x.squeeze(-1), "squeeze(-1) vise la dernière dimension (et ne fait rien si elle n'est pas de "
                                   "taille 1) ; le batch est la première : squeeze(0)."),
         (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du batch : squeeze(0)."),
-    ], hint="(1, C, H, W) → (C, H, W) : sortie.squeeze(0).")
+    ], hint="(1, C, H, W) → (C, H, W) : output.squeeze(0).")
     ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du batch.")

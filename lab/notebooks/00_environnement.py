@@ -49,7 +49,7 @@ check_python_version(python_version)
 
 # %% [markdown]
 # **Exercice 2.** `RELEASE_DATES` donne la date de sortie de chaque version de Python. Écrivez
-# `follows_rule_1(sortie, aujourd_hui)` : vrai si la version est sortie depuis au moins `MIN_AGE_DAYS`
+# `follows_rule_1(released, today)` : vrai si la version est sortie depuis au moins `MIN_AGE_DAYS`
 # jours (182, soit six mois). Indice : la différence de deux `date` est une durée, qui a un attribut `.days`.
 
 # %%
@@ -57,9 +57,9 @@ print("Python 3.12 est sorti le", RELEASE_DATES[(3, 12)], "; aujourd'hui :", dat
       "; âge minimum :", MIN_AGE_DAYS, "jours")
 
 
-def follows_rule_1(sortie, aujourd_hui):
+def follows_rule_1(released, today):
     # BEGIN SOLUTION
-    return (aujourd_hui - sortie).days >= MIN_AGE_DAYS
+    return (today - released).days >= MIN_AGE_DAYS
     # END SOLUTION
 
 
@@ -114,20 +114,20 @@ print(f"{len(freeze.splitlines())} lignes, par exemple :")
 print("\n".join(line for line in freeze.splitlines() if line.lower().startswith(("torch", "numpy"))))
 
 # %% [markdown]
-# **Exercice 4.** Écrivez `parse_freeze(texte)` qui renvoie le dictionnaire `{nom: version}` des lignes
+# **Exercice 4.** Écrivez `parse_freeze(text)` qui renvoie le dictionnaire `{nom: version}` des lignes
 # `nom==version`. Un vrai fichier contient aussi des commentaires (`#`), des lignes vides, des paquets installés
 # depuis un dossier (`nom @ file:///...`) ou en mode éditable (`-e ...`) : ignorez-les.
 
 # %%
-def parse_freeze(texte):
+def parse_freeze(text):
     # BEGIN SOLUTION
-    paquets = {}
-    for ligne in texte.splitlines():
-        ligne = ligne.strip()
-        if "==" in ligne and not ligne.startswith("#"):
-            nom, version = ligne.split("==", 1)
-            paquets[nom.strip()] = version.strip()
-    return paquets
+    packages = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            packages[name.strip()] = version.strip()
+    return packages
     # END SOLUTION
 
 
@@ -135,17 +135,17 @@ check_parse_freeze(parse_freeze)
 
 # %% [markdown]
 # **Exercice 5 — à quoi sert un `pip freeze` ?** À comparer deux environnements (« ça marchait sur ma
-# machine… »). Écrivez `differences(avant, apres)` qui prend deux dictionnaires `{nom: version}` et renvoie
+# machine… »). Écrivez `differences(before, after)` qui prend deux dictionnaires `{nom: version}` et renvoie
 # `{nom: (version_avant, version_apres)}` pour chaque paquet ajouté (`(None, v)`), supprimé (`(v, None)`)
 # ou changé de version.
 
 # %%
-def differences(avant, apres):
+def differences(before, after):
     # BEGIN SOLUTION
     return {
-        nom: (avant.get(nom), apres.get(nom))
-        for nom in sorted(avant.keys() | apres.keys())
-        if avant.get(nom) != apres.get(nom)
+        name: (before.get(name), after.get(name))
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
     }
     # END SOLUTION
 

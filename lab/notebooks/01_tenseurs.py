@@ -49,13 +49,13 @@ print(torch.rand(2, 3))
 print(torch.tensor([[2, 4, 6], [3, 6, 9]]))
 
 # %% [markdown]
-# **Exercice 1.** `grid(n_lignes, n_colonnes)` renvoie la matrice `0, 1, 2, …` rangée ligne par ligne
+# **Exercice 1.** `grid(n_rows, n_cols)` renvoie la matrice `0, 1, 2, …` rangée ligne par ligne
 # (pour `grid(4, 3)`, la matrice ci-dessus).
 
 # %%
-def grid(n_lignes, n_colonnes):
+def grid(n_rows, n_cols):
     # BEGIN SOLUTION
-    return torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)
+    return torch.arange(n_rows * n_cols).reshape(n_rows, n_cols)
     # END SOLUTION
 
 
@@ -123,7 +123,7 @@ check_values_with_n_bits(values_with_n_bits)
 # ## 3. Quantifier : des réels en int8
 #
 # Un `int8` vaut de -128 à 127. Pour stocker des réels en int8 (4 fois moins de place qu'en float32), on choisit
-# une **échelle** : `echelle = max|x| / 127`, puis `q = arrondi(x / echelle)` ; on retrouve `x ≈ q * echelle`.
+# une **échelle** : `scale = max|x| / 127`, puis `q = arrondi(x / scale)` ; on retrouve `x ≈ q * scale`.
 # Attention : convertir un réel trop grand en int8 **déborde**, et convertir en entier **tronque**.
 
 # %%
@@ -131,15 +131,15 @@ print(torch.tensor([1.7, -1.7, 100.0]).to(torch.int8))  # tronque vers 0
 print(torch.tensor([127, 1], dtype=torch.int8) + torch.tensor([1, 1], dtype=torch.int8))  # 127 + 1 déborde
 
 # %% [markdown]
-# **Exercice 6.** `quantize_int8(x)` renvoie le couple `(q, echelle)` : `q` de type `torch.int8`, et
-# l'erreur `|q * echelle - x|` doit rester sous `echelle / 2`.
+# **Exercice 6.** `quantize_int8(x)` renvoie le couple `(q, scale)` : `q` de type `torch.int8`, et
+# l'erreur `|q * scale - x|` doit rester sous `scale / 2`.
 
 # %%
 def quantize_int8(x):
     # BEGIN SOLUTION
-    echelle = x.abs().max().item() / 127
-    q = torch.round(x / echelle).clamp(-127, 127).to(torch.int8)
-    return q, echelle
+    scale = x.abs().max().item() / 127
+    q = torch.round(x / scale).clamp(-127, 127).to(torch.int8)
+    return q, scale
     # END SOLUTION
 
 
@@ -152,14 +152,14 @@ check_quantize_int8(quantize_int8)
 # `x[x > 0]` (un **masque** de booléens). La différence de temps avec une boucle Python :
 
 # %%
-grand = torch.rand(200, 200)
-debut = time.perf_counter()
-boucle = torch.stack([torch.stack([grand[i, j] for j in range(0, 200, 2)]) for i in range(200)])
-t_boucle = time.perf_counter() - debut
-debut = time.perf_counter()
-motif = grand[:, ::2]
-t_motif = time.perf_counter() - debut
-print(f"boucle : {t_boucle * 1e3:.1f} ms, motif : {t_motif * 1e3:.3f} ms, mêmes valeurs : {torch.equal(boucle, motif)}")
+big = torch.rand(200, 200)
+start = time.perf_counter()
+loop = torch.stack([torch.stack([big[i, j] for j in range(0, 200, 2)]) for i in range(200)])
+t_loop = time.perf_counter() - start
+start = time.perf_counter()
+pattern = big[:, ::2]
+t_pattern = time.perf_counter() - start
+print(f"boucle : {t_loop * 1e3:.1f} ms, motif : {t_pattern * 1e3:.3f} ms, mêmes valeurs : {torch.equal(loop, pattern)}")
 
 # %% [markdown]
 # **Exercice 7.** `every_other_column(x)` : les colonnes 0, 2, 4, … (la vérification détecte les boucles).
@@ -234,16 +234,16 @@ check_matrix_product(matrix_product)
 
 # %%
 a = torch.rand(3)
-adresse = a.data_ptr()
+address = a.data_ptr()
 b = torch.sin(a)
-print("sin(a) : nouvelle mémoire ?", b.data_ptr() != adresse)
+print("sin(a) : nouvelle mémoire ?", b.data_ptr() != address)
 a.add_(b)
-print("a.add_(b) : même mémoire ?", a.data_ptr() == adresse)
-feuille = torch.rand(3, requires_grad=True)
+print("a.add_(b) : même mémoire ?", a.data_ptr() == address)
+leaf = torch.rand(3, requires_grad=True)
 try:
-    feuille.sin_()
-except RuntimeError as erreur:
-    print("En place sur un tenseur qui demande un gradient :", erreur)
+    leaf.sin_()
+except RuntimeError as error:
+    print("En place sur un tenseur qui demande un gradient :", error)
 
 # %% [markdown]
 # **Exercice 11.** `sin_in_place(a)` applique le sinus **en place** et renvoie `a`.
@@ -336,11 +336,11 @@ check_sum_even_columns(sum_even_columns)
 a = torch.rand(3, 226, 226)
 b = a.unsqueeze(0)
 print(a.shape, b.shape)
-gris = torch.rand(1, 1, 28, 28)  # un batch d'une image en niveaux de gris
-print(gris.squeeze(0).shape, "mais", gris.squeeze().shape)
+gray = torch.rand(1, 1, 28, 28)  # un batch d'une image en niveaux de gris
+print(gray.squeeze(0).shape, "mais", gray.squeeze().shape)
 
 # %% [markdown]
-# **Exercice 15.** `add_batch_dim(image)` ajoute la dimension du batch ; `remove_batch_dim(sortie)` la retire, et
+# **Exercice 15.** `add_batch_dim(image)` ajoute la dimension du batch ; `remove_batch_dim(output)` la retire, et
 # seulement elle.
 
 # %%
@@ -353,9 +353,9 @@ def add_batch_dim(image):
 check_add_batch_dim(add_batch_dim)
 
 # %%
-def remove_batch_dim(sortie):
+def remove_batch_dim(output):
     # BEGIN SOLUTION
-    return sortie.squeeze(0)
+    return output.squeeze(0)
     # END SOLUTION
 
 

@@ -82,15 +82,15 @@ check_add_on_device(add_on_device)
 # (Le banc d'essai complet est `scripts/bench_transfer.py`.)
 
 # %%
-tailles = [10**4, 10**5, 10**6, 10**7]
-mesures = [measure_copy(octets, device) for octets in tailles]
-for m in mesures:
+sizes = [10**4, 10**5, 10**6, 10**7]
+timings = [measure_copy(size_bytes, device) for size_bytes in sizes]
+for m in timings:
     print(f"{m['n_bytes'] / 1e6:8.2f} Mo : aller {m['to_device_s'] * 1e3:8.3f} ms ({m['to_device_gb_s']:6.2f} Go/s), "
           f"retour {m['to_cpu_s'] * 1e3:8.3f} ms ({m['to_cpu_gb_s']:6.2f} Go/s)")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.loglog(tailles, [m["to_device_gb_s"] for m in mesures], "o-", label=f"CPU → {device}")
-ax.loglog(tailles, [m["to_cpu_gb_s"] for m in mesures], "s-", label=f"{device} → CPU")
+ax.loglog(sizes, [m["to_device_gb_s"] for m in timings], "o-", label=f"CPU → {device}")
+ax.loglog(sizes, [m["to_cpu_gb_s"] for m in timings], "s-", label=f"{device} → CPU")
 ax.set_xlabel("taille (octets)")
 ax.set_ylabel("débit (Go/s)")
 ax.set_title("Transfert GPU" if device.type == "cuda" else "Sans GPU : copie en mémoire centrale")
@@ -101,13 +101,13 @@ plt.show()
 # Les petits transferts ont un coût fixe (latence) : leur débit est faible. Conclusion pratique : mettez les
 # données et le modèle sur le GPU **une fois**, et évitez les allers-retours dans une boucle.
 #
-# **Exercice 4.** `estimated_transfer_time(x, debit_go_s)` : le temps (en secondes) pour transférer les données
-# de `x` à `debit_go_s` Go/s (1 Go = 1e9 octets).
+# **Exercice 4.** `estimated_transfer_time(x, bandwidth_gbps)` : le temps (en secondes) pour transférer les données
+# de `x` à `bandwidth_gbps` Go/s (1 Go = 1e9 octets).
 
 # %%
-def estimated_transfer_time(x, debit_go_s):
+def estimated_transfer_time(x, bandwidth_gbps):
     # BEGIN SOLUTION
-    return x.numel() * x.element_size() / (debit_go_s * 1e9)
+    return x.numel() * x.element_size() / (bandwidth_gbps * 1e9)
     # END SOLUTION
 
 
@@ -117,7 +117,7 @@ check_estimated_transfer_time(estimated_transfer_time)
 # Par exemple, les données de la régression de la partie 4 (20 640 lignes × 8 colonnes en float32) :
 
 # %%
-donnees = torch.zeros(20640, 8)
-debit = mesures[-1]["to_device_gb_s"]
-print(f"{donnees.numel() * donnees.element_size() / 1e6:.2f} Mo, environ "
-      f"{donnees.numel() * donnees.element_size() / (debit * 1e9) * 1e3:.3f} ms à {debit:.1f} Go/s")
+data = torch.zeros(20640, 8)
+bandwidth = timings[-1]["to_device_gb_s"]
+print(f"{data.numel() * data.element_size() / 1e6:.2f} Mo, environ "
+      f"{data.numel() * data.element_size() / (bandwidth * 1e9) * 1e3:.3f} ms à {bandwidth:.1f} Go/s")

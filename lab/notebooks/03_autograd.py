@@ -74,8 +74,8 @@ check_f_sin(f_sin)
 A = torch.rand(2, 3, requires_grad=True)
 try:
     (A * 3).backward()
-except RuntimeError as erreur:
-    print("Perte non scalaire :", erreur)
+except RuntimeError as error:
+    print("Perte non scalaire :", error)
 (A * 3).sum().backward()
 print(A.grad)
 
@@ -106,8 +106,8 @@ b = torch.tensor(2.0, requires_grad=True)
 print(b, b.data, b.detach())
 try:
     (b * 2).numpy()
-except RuntimeError as erreur:
-    print(erreur)
+except RuntimeError as error:
+    print(error)
 
 # %% [markdown]
 # **Exercice 4.** `to_numpy(t)` : les valeurs de `t` (peut-être sur GPU, dans un graphe) en tableau NumPy.
@@ -138,13 +138,13 @@ b.grad.zero_()
 print("après zero_() :", a.grad.item(), b.grad.item())
 
 # %% [markdown]
-# **Exercice 5.** `zero_grads(parametres)` remet à zéro les gradients d'une liste de paramètres.
+# **Exercice 5.** `zero_grads(params)` remet à zéro les gradients d'une liste de paramètres.
 # Attention : un paramètre qui n'a pas encore servi a `p.grad = None`.
 
 # %%
-def zero_grads(parametres):
+def zero_grads(params):
     # BEGIN SOLUTION
-    for p in parametres:
+    for p in params:
         if p.grad is not None:
             p.grad.zero_()
     # END SOLUTION
@@ -166,22 +166,22 @@ w = torch.tensor([1.0, -2.0], requires_grad=True)
 (w**2).sum().backward()
 try:
     w -= 0.1 * w.grad
-except RuntimeError as erreur:
-    print("En place :", erreur)
-nouveau = w - 0.1 * w.grad
-print("w = w - lr * w.grad : feuille ?", nouveau.is_leaf, "— gradient :", nouveau.grad)
+except RuntimeError as error:
+    print("En place :", error)
+new = w - 0.1 * w.grad
+print("w = w - lr * w.grad : feuille ?", new.is_leaf, "— gradient :", new.grad)
 
 # %% [markdown]
-# **Exercice 6.** `descent(w, perte, lr, n_etapes)` fait `n_etapes` étapes de descente de gradient sur `w`
-# (une feuille avec `requires_grad=True`) **en le modifiant en place** : calculez `L = perte(w)`, `L.backward()`,
+# **Exercice 6.** `descent(w, loss_fn, lr, n_steps)` fait `n_steps` étapes de descente de gradient sur `w`
+# (une feuille avec `requires_grad=True`) **en le modifiant en place** : calculez `L = loss_fn(w)`, `L.backward()`,
 # mettez à jour `w` sous `torch.no_grad()` (ou via `w.data`), et remettez le gradient à zéro. La vérification
 # trace ensuite la courbe de la perte de votre descente.
 
 # %%
-def descent(w, perte, lr, n_etapes):
+def descent(w, loss_fn, lr, n_steps):
     # BEGIN SOLUTION
-    for _ in range(n_etapes):
-        L = perte(w)
+    for _ in range(n_steps):
+        L = loss_fn(w)
         L.backward()
         with torch.no_grad():
             w -= lr * w.grad
@@ -207,21 +207,21 @@ print(z.grad_fn.next_functions)
 print(z.grad_fn.next_functions[0][0].next_functions)
 
 # %% [markdown]
-# **Exercice 7.** `graph_node_names(z)` renvoie la liste des noms (`noeud.name()`) de tous les nœuds du graphe
+# **Exercice 7.** `graph_node_names(z)` renvoie la liste des noms (`node.name()`) de tous les nœuds du graphe
 # de `z`, chacun une seule fois, en partant de `z.grad_fn`.
 
 # %%
 def graph_node_names(z):
     # BEGIN SOLUTION
-    vus, a_voir, noms = set(), [z.grad_fn], []
-    while a_voir:
-        noeud = a_voir.pop()
-        if noeud is None or noeud in vus:
+    seen, to_visit, names = set(), [z.grad_fn], []
+    while to_visit:
+        node = to_visit.pop()
+        if node is None or node in seen:
             continue
-        vus.add(noeud)
-        noms.append(noeud.name())
-        a_voir.extend(suivant for suivant, _ in noeud.next_functions)
-    return noms
+        seen.add(node)
+        names.append(node.name())
+        to_visit.extend(child for child, _ in node.next_functions)
+    return names
     # END SOLUTION
 
 

@@ -4,8 +4,8 @@ Each ``NN_name.py`` in this folder is one notebook (see README.md for why they a
 may hold solution regions::
 
     # BEGIN SOLUTION
-    # STUB: resultat = ...  # À vous : sélectionnez une colonne sur deux
-    resultat = x[:, ::2]
+    # STUB: result = ...  # À vous : sélectionnez une colonne sur deux
+    result = x[:, ::2]
     # END SOLUTION
 
 * student version: the region becomes its STUB lines (text after ``# STUB: ``, at the BEGIN marker's

@@ -27,15 +27,15 @@ def grad_sum_of_squares(A: torch.Tensor) -> torch.Tensor:
     return A.grad
 
 
-def zero_grads(parametres: list[torch.Tensor]) -> None:
-    for p in parametres:
+def zero_grads(params: list[torch.Tensor]) -> None:
+    for p in params:
         if p.grad is not None:
             p.grad.zero_()
 
 
-def descent(w: torch.Tensor, perte: Callable[[torch.Tensor], torch.Tensor], lr: float, n_etapes: int) -> None:
-    for _ in range(n_etapes):
-        L = perte(w)
+def descent(w: torch.Tensor, loss_fn: Callable[[torch.Tensor], torch.Tensor], lr: float, n_steps: int) -> None:
+    for _ in range(n_steps):
+        L = loss_fn(w)
         L.backward()
         with torch.no_grad():
             w -= lr * w.grad
@@ -47,12 +47,12 @@ def to_numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def graph_node_names(z: torch.Tensor) -> list[str]:
-    vus, a_voir, noms = set(), [z.grad_fn], []
-    while a_voir:
-        noeud = a_voir.pop()
-        if noeud is None or noeud in vus:
+    seen, to_visit, names = set(), [z.grad_fn], []
+    while to_visit:
+        node = to_visit.pop()
+        if node is None or node in seen:
             continue
-        vus.add(noeud)
-        noms.append(noeud.name())
-        a_voir.extend(suivant for suivant, _ in noeud.next_functions)
-    return noms
+        seen.add(node)
+        names.append(node.name())
+        to_visit.extend(child for child, _ in node.next_functions)
+    return names

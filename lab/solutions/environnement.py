@@ -24,8 +24,8 @@ def python_version() -> tuple[int, int]:
     return tuple(sys.version_info[:2])
 
 
-def follows_rule_1(sortie: date, aujourd_hui: date) -> bool:
-    return (aujourd_hui - sortie).days >= MIN_AGE_DAYS
+def follows_rule_1(released: date, today: date) -> bool:
+    return (today - released).days >= MIN_AGE_DAYS
 
 
 def environment_kind(prefix: str, base_prefix: str) -> str:
@@ -36,19 +36,19 @@ def environment_kind(prefix: str, base_prefix: str) -> str:
     return "aucun"
 
 
-def parse_freeze(texte: str) -> dict[str, str]:
-    paquets = {}
-    for ligne in texte.splitlines():
-        ligne = ligne.strip()
-        if "==" in ligne and not ligne.startswith("#"):
-            nom, version = ligne.split("==", 1)
-            paquets[nom.strip()] = version.strip()
-    return paquets
+def parse_freeze(text: str) -> dict[str, str]:
+    packages = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            packages[name.strip()] = version.strip()
+    return packages
 
 
-def differences(avant: dict[str, str], apres: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
+def differences(before: dict[str, str], after: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
     return {
-        nom: (avant.get(nom), apres.get(nom))
-        for nom in sorted(avant.keys() | apres.keys())
-        if avant.get(nom) != apres.get(nom)
+        name: (before.get(name), after.get(name))
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
     }

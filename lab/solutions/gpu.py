@@ -17,5 +17,5 @@ def add_on_device(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a + b.to(a.device)
 
 
-def estimated_transfer_time(x: torch.Tensor, debit_go_s: float) -> float:
-    return x.numel() * x.element_size() / (debit_go_s * 1e9)
+def estimated_transfer_time(x: torch.Tensor, bandwidth_gbps: float) -> float:
+    return x.numel() * x.element_size() / (bandwidth_gbps * 1e9)

@@ -7,8 +7,8 @@ import torch
 bytes_per_value = {torch.float64: 8, torch.float32: 4, torch.float16: 2, torch.int8: 1}
 
 
-def grid(n_lignes: int, n_colonnes: int) -> torch.Tensor:
-    return torch.arange(n_lignes * n_colonnes).reshape(n_lignes, n_colonnes)
+def grid(n_rows: int, n_cols: int) -> torch.Tensor:
+    return torch.arange(n_rows * n_cols).reshape(n_rows, n_cols)
 
 
 def make_zeros_like(x: torch.Tensor) -> torch.Tensor:
@@ -25,15 +25,15 @@ def values_with_n_bits(n: int) -> int:
 
 def quantize_int8(x: torch.Tensor) -> tuple[torch.Tensor, float]:
     """Symmetric per-tensor quantization: the largest |x| maps to 127."""
-    echelle = x.abs().max().item() / 127
-    if echelle == 0:
-        echelle = 1.0  # an all-zero tensor: any scale works
-    q = torch.round(x / echelle).clamp(-127, 127).to(torch.int8)
-    return q, echelle
+    scale = x.abs().max().item() / 127
+    if scale == 0:
+        scale = 1.0  # an all-zero tensor: any scale works
+    q = torch.round(x / scale).clamp(-127, 127).to(torch.int8)
+    return q, scale
 
 
-def dequantize(q: torch.Tensor, echelle: float) -> torch.Tensor:
-    return q.to(torch.float32) * echelle
+def dequantize(q: torch.Tensor, scale: float) -> torch.Tensor:
+    return q.to(torch.float32) * scale
 
 
 def every_other_column(x: torch.Tensor) -> torch.Tensor:
@@ -81,5 +81,5 @@ def add_batch_dim(image: torch.Tensor) -> torch.Tensor:
     return image.unsqueeze(0)
 
 
-def remove_batch_dim(sortie: torch.Tensor) -> torch.Tensor:
-    return sortie.squeeze(0)
+def remove_batch_dim(output: torch.Tensor) -> torch.Tensor:
+    return output.squeeze(0)

@@ -61,52 +61,52 @@ def _gradient_forgets_requires_grad(A):
     return A.grad
 
 
-def _zero_params(parametres):
-    for p in parametres:
+def _zero_params(params):
+    for p in params:
         p.zero_()
 
 
-def _zero_without_none_test(parametres):
-    for p in parametres:
+def _zero_without_none_test(params):
+    for p in params:
         p.grad.zero_()
 
 
-def _descent_no_zero(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_no_zero(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         with torch.no_grad():
             w -= lr * w.grad
 
 
-def _descent_in_place_on_leaf(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_in_place_on_leaf(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         w -= lr * w.grad
         w.grad.zero_()
 
 
-def _descent_rebinds(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_rebinds(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         w = w - lr * w.grad
 
 
-def _descent_rebinds_no_grad(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_rebinds_no_grad(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         with torch.no_grad():
             w = w - lr * w.grad
 
 
-def _descent_rebinds_detached(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_rebinds_detached(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         w = (w - lr * w.grad).detach().requires_grad_(True)
 
 
-def _descent_wrong_sign(w, perte, lr, n_etapes):
-    for _ in range(n_etapes):
-        perte(w).backward()
+def _descent_wrong_sign(w, loss_fn, lr, n_steps):
+    for _ in range(n_steps):
+        loss_fn(w).backward()
         with torch.no_grad():
             w += lr * w.grad
         w.grad.zero_()
@@ -117,31 +117,31 @@ def _graph_root_only(z):
 
 
 def _graph_no_none_skip(z):
-    noms, a_voir = [], [z.grad_fn]
-    while a_voir:
-        noeud = a_voir.pop()
-        noms.append(noeud.name())
-        a_voir.extend(s for s, _ in noeud.next_functions)
-    return noms
+    names, to_visit = [], [z.grad_fn]
+    while to_visit:
+        node = to_visit.pop()
+        names.append(node.name())
+        to_visit.extend(s for s, _ in node.next_functions)
+    return names
 
 
 def _graph_no_visited_set(z):
-    noms, a_voir = [], [z.grad_fn]
-    while a_voir:
-        noeud = a_voir.pop()
-        if noeud is None:
+    names, to_visit = [], [z.grad_fn]
+    while to_visit:
+        node = to_visit.pop()
+        if node is None:
             continue
-        noms.append(noeud.name())
-        a_voir.extend(s for s, _ in noeud.next_functions)
-    return noms
+        names.append(node.name())
+        to_visit.extend(s for s, _ in node.next_functions)
+    return names
 
 
 def _graph_first_branch_only(z):
-    noms, noeud = [], z.grad_fn
-    while noeud is not None:
-        noms.append(noeud.name())
-        noeud = noeud.next_functions[0][0] if noeud.next_functions else None
-    return noms
+    names, node = [], z.grad_fn
+    while node is not None:
+        names.append(node.name())
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
 
 
 MISTAKES = [
@@ -161,7 +161,7 @@ MISTAKES = [
     ("descent", _descent_rebinds, "n'est plus une feuille"),
     ("descent", _descent_rebinds_no_grad, "n'est plus une feuille"),
     ("descent", _descent_rebinds_detached, "l'appelant garde l'ancien w"),
-    ("descent", _descent_wrong_sign, "Une étape : L = perte"),
+    ("descent", _descent_wrong_sign, "Une étape : L = loss_fn"),
     ("to_numpy", lambda t: t.numpy(), "détachez-le"),
     ("to_numpy", lambda t: t.detach().tolist(), "np.ndarray"),
     ("graph_node_names", _graph_root_only, "next_functions donne"),
@@ -184,9 +184,9 @@ def test_every_autograd_check_has_mistake_tests():
 
 
 def test_descent_accepts_the_data_attribute_of_the_slides():
-    def with_data(w, perte, lr, n_etapes):
-        for _ in range(n_etapes):
-            perte(w).backward()
+    def with_data(w, loss_fn, lr, n_steps):
+        for _ in range(n_steps):
+            loss_fn(w).backward()
             w.data -= lr * w.grad.data
             w.grad = None
 

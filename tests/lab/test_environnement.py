@@ -57,8 +57,8 @@ def test_environment_kind_mistakes(answer, hint):
     _fails(ex.check_environment_kind, answer, hint)
 
 
-def _naive(texte):
-    return dict(line.split("==") for line in texte.splitlines())
+def _naive(text):
+    return dict(line.split("==") for line in text.splitlines())
 
 
 @pytest.mark.parametrize("answer, hint", [

@@ -20,8 +20,8 @@ def test_reference_values_match_the_slides():
     assert ref.add_batch_dim(torch.rand(3, 226, 226)).shape == (1, 3, 226, 226)
     assert ref.values_with_n_bits(4) == 16
     assert ref.size_in_bytes(torch.zeros(10, 10)) == 400
-    q, echelle = ref.quantize_int8(torch.tensor([-1.0, 0.5, 2.54]))
-    assert q.tolist() == [-50, 25, 127] and echelle == pytest.approx(0.02)
+    q, scale = ref.quantize_int8(torch.tensor([-1.0, 0.5, 2.54]))
+    assert q.tolist() == [-50, 25, 127] and scale == pytest.approx(0.02)
 
 
 def _fails(check, answer, hint):
@@ -59,11 +59,11 @@ def _sin_copy(a):
 
 def _quantize(divisor, rounding=torch.round, clamp=True):
     def answer(x):
-        echelle = x.abs().max().item() / divisor
-        q = rounding(x / echelle)
+        scale = x.abs().max().item() / divisor
+        q = rounding(x / scale)
         if clamp:
             q = q.clamp(-127, 127)
-        return q.to(torch.int8), echelle
+        return q.to(torch.int8), scale
     return answer
 
 
@@ -83,7 +83,7 @@ MISTAKES = [
     ("values_with_n_bits", lambda n: 2 * n, "pas 2 \\* n"),
     ("values_with_n_bits", lambda n: 2**n - 1, "plus grande valeur"),
     ("values_with_n_bits", lambda n: n**2, "pas n \\*\\* 2"),
-    ("quantize_int8", lambda x: (x.to(torch.int8), 1.0), "echelle = 1"),
+    ("quantize_int8", lambda x: (x.to(torch.int8), 1.0), "scale = 1"),
     ("quantize_int8", lambda x: (x / x.abs().max() * 127, x.abs().max() / 127), "torch.int8"),
     ("quantize_int8", _quantize(127, rounding=torch.trunc), "tronque"),
     ("quantize_int8", _quantize(128, clamp=False), "Dépassement"),
