@@ -16,7 +16,7 @@ import subprocess
 import sys
 from datetime import date
 
-from lab.exercises.environnement import (
+from lab.exercises.environment import (
     MIN_AGE_DAYS,
     RELEASE_DATES,
     check_differences,

@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from lab.exercises.tenseurs import (
+from lab.exercises.tensors import (
     check_add_batch_dim,
     check_add_out_of_place,
     check_bytes_per_value,

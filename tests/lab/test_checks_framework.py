@@ -9,7 +9,7 @@ import torch
 
 from lab.checks import CheckFailed, NotDone, call, count_torch_calls, expect_close, expect_tensor, is_stub, ok, require
 
-PARTS = ["environnement", "tenseurs", "gpu", "autograd"]
+PARTS = ["environment", "tensors", "gpu", "autograd"]
 
 
 def _checks():

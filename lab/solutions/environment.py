@@ -1,4 +1,4 @@
-"""Reference solutions, part 00 (environnement): which Python, which environment, what pip freeze is for."""
+"""Reference solutions, part 00 (environment): which Python, which environment, what pip freeze is for."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from lab.checks import CheckFailed
-from lab.exercises import tenseurs as ex
-from lab.solutions import tenseurs as ref
+from lab.exercises import tensors as ex
+from lab.solutions import tensors as ref
 
 
 def test_reference_values_match_the_slides():

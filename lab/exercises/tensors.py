@@ -1,4 +1,4 @@
-"""Checks, part 01 (tenseurs): creation, dtypes and memory, quantization, patterns, operators, in-place,
+"""Checks, part 01 (tensors): creation, dtypes and memory, quantization, patterns, operators, in-place,
 aggregations over axes, squeeze/unsqueeze. Every check draws fresh random inputs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import torch
 
 from lab.checks import CheckFailed, call, compare_with_reference, describe, expect_tensor, fresh_generator, ok, require
-from lab.solutions import tenseurs as ref
+from lab.solutions import tensors as ref
 
 _LOOP = ("Pas de boucle Python sur les éléments : écrivez un motif (x[:, ::2], un masque x[x > 0]…), "
          "une seule opération qui traite tout le tenseur.")

@@ -1,4 +1,4 @@
-"""Reference solutions, part 01 (tenseurs): creating, typing, indexing and reducing tensors without loops."""
+"""Reference solutions, part 01 (tensors): creating, typing, indexing and reducing tensors without loops."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checks, part 00 (environnement): the course's rules as checks a student can run.
+"""Checks, part 00 (environment): the course's rules as checks a student can run.
 
 Rule 1: not the newest Python. Rule 2: work in an environment. Saving an environment: ``pip freeze``.
 """
@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from lab.checks import CheckFailed, call, ok
-from lab.solutions import environnement as ref
-from lab.solutions.environnement import MIN_AGE_DAYS, RELEASE_DATES
+from lab.solutions import environment as ref
+from lab.solutions.environment import MIN_AGE_DAYS, RELEASE_DATES
 
 __all__ = [
     "RELEASE_DATES", "MIN_AGE_DAYS", "diagnostic",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from lab.checks import CheckFailed
-from lab.exercises import environnement as ex
-from lab.solutions import environnement as ref
+from lab.exercises import environment as ex
+from lab.solutions import environment as ref
 
 
 def test_reference_answers_on_this_machine(tmp_path):
