@@ -16,8 +16,8 @@ SOURCE = """\
 # %%
 x = 1
 # BEGIN SOLUTION
-# STUB: resultat = ...  # À vous
-resultat = x + 1
+# STUB: result = ...  # À vous
+result = x + 1
 # END SOLUTION
 
 # %%
@@ -43,7 +43,7 @@ def test_student_version_replaces_regions_with_stubs():
     assert transform(SOURCE, solution=False) == f"""\
 # %%
 x = 1
-resultat = ...  # À vous
+result = ...  # À vous
 
 # %%
 def f(y):
@@ -62,7 +62,7 @@ def test_solution_version_drops_markers_and_stubs():
     assert transform(SOURCE, solution=True) == """\
 # %%
 x = 1
-resultat = x + 1
+result = x + 1
 
 # %%
 def f(y):
@@ -81,7 +81,7 @@ def test_both_versions_are_valid_python_and_behave():
     student, solved = {}, {}
     exec(transform(SOURCE, solution=False), student)
     exec(transform(SOURCE, solution=True), solved)
-    assert student["resultat"] is Ellipsis and solved["resultat"] == 2
+    assert student["result"] is Ellipsis and solved["result"] == 2
     with pytest.raises(NotImplementedError, match="Exercice à compléter"):
         student["f"](1)
     assert solved["f"](4) == 8 and solved["g"](1) == 3 and student["g"](1) is Ellipsis
