@@ -1,0 +1,4 @@
+"""Tools around the course: the environment doctor, the transfer benchmark and the rules they share.
+
+Importable with the standard library alone on the host (Python >= 3.11); installed in the image too.
+"""
