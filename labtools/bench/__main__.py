@@ -1,0 +1,6 @@
+"""`python -m labtools.bench ...` = `python scripts/bench_transfer.py ...`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
