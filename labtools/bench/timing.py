@@ -36,22 +36,41 @@ class Measured:
     time_s: Stats
 
 
-def measure(batch, cfg: TimingConfig) -> Measured:
-    """Warm up, choose repetitions per sample (>= cfg.min_sample_s), then take samples (seconds per call).
-
-    `batch(reps)` runs the operation `reps` times and returns the elapsed seconds for the whole batch.
-    """
-    batch(1)  # warm-up: one-off costs (first-touch page faults, kernel loading, cuBLAS handles)
+def calibrate(batch, cfg: TimingConfig) -> tuple[int, float]:
+    """Repetitions per sample for a batch of >= cfg.min_sample_s, grown from one call; (reps, batch seconds)."""
     reps, elapsed = 1, batch(1)
     while elapsed < cfg.min_sample_s and reps < cfg.max_reps:
         grow = math.ceil(reps * 1.2 * cfg.min_sample_s / max(elapsed, 1e-9))
         reps = min(cfg.max_reps, max(2 * reps, grow))
         elapsed = batch(reps)
+    return reps, elapsed
+
+
+def _sample_count(elapsed: float, cfg: TimingConfig) -> int:
     count = max(cfg.min_samples, min(cfg.max_samples, math.ceil(cfg.budget_s / max(elapsed, 1e-12))))
     if count * elapsed > cfg.max_point_s:
         count = max(cfg.hard_min_samples, int(cfg.max_point_s / elapsed))
-    samples = [batch(reps) / reps for _ in range(count)]
-    return Measured(reps_per_sample=reps, samples_s=samples, time_s=summarize(samples))
+    return count
+
+
+def measure(batch, cfg: TimingConfig, max_rounds: int = 3) -> Measured:
+    """Warm up, choose repetitions per sample (>= cfg.min_sample_s), then take samples (seconds per call).
+
+    `batch(reps)` runs the operation `reps` times and returns the elapsed seconds for the whole batch.
+    One slow calibration batch (a preempted thread, a CPU still ramping up its clock) can stop the search too
+    early; when the samples' median shows it, the repetitions are re-chosen from that median and the point is
+    sampled again (at most `max_rounds` times in all).
+    """
+    batch(1)  # warm-up: one-off costs (first-touch page faults, kernel loading, cuBLAS handles)
+    reps, elapsed = calibrate(batch, cfg)
+    for _ in range(max_rounds):
+        samples = [batch(reps) / reps for _ in range(_sample_count(elapsed, cfg))]
+        stats = summarize(samples)
+        if reps * stats.median >= cfg.min_sample_s or reps >= cfg.max_reps:
+            break
+        reps = min(cfg.max_reps, math.ceil(1.2 * cfg.min_sample_s / max(stats.median, 1e-12)))
+        elapsed = reps * stats.median
+    return Measured(reps_per_sample=reps, samples_s=samples, time_s=stats)
 
 
 def cpu_batch(fn):

@@ -231,6 +231,25 @@ def test_measure_batches_fast_operations():
     assert res.time_s.median == pytest.approx(1e-6)
 
 
+class SlowStartClock(FakeClock):
+    """The first `slow_calls` batches take `factor` times longer (a CPU ramping up, a preempted batch)."""
+
+    def __init__(self, per_call, slow_calls, factor):
+        super().__init__(per_call)
+        self.slow_calls, self.factor = slow_calls, factor
+
+    def __call__(self, reps):
+        elapsed = super().__call__(reps)
+        return elapsed * self.factor if len(self.calls) <= self.slow_calls else elapsed
+
+
+def test_measure_samples_last_long_enough_after_a_slow_start():
+    clock = SlowStartClock(1e-6, slow_calls=3, factor=4)  # warm-up, first batch and first grown batch are slow
+    res = timing.measure(clock, timing.QUICK)
+    assert res.reps_per_sample * res.time_s.median >= timing.QUICK.min_sample_s
+    assert res.time_s.median == pytest.approx(1e-6)
+
+
 def test_measure_caps_time_on_slow_operations():
     clock = FakeClock(2.0)  # 2 s per call
     res = timing.measure(clock, timing.DEFAULT)
