@@ -5,11 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .fr import SPREAD_NOTE, verdict_text, workload_label
-from .report import (SCHEMA_VERSION, TARGETS, TOOL, TRANSFER_MODES, WORKLOADS, Comparison, ComputeRecord,
-                     Environment, Options, PinMemory, Report, Roofline, Skipped, TransferFit,
-                     TransferRecord, Verdict)
-from .stats import (break_even_intensity, compare, crossover, fit_latency_bandwidth, half_peak_size_measured,
-                    half_peak_size_model)
+from .report import (
+    SCHEMA_VERSION,
+    TARGETS,
+    TOOL,
+    TRANSFER_MODES,
+    WORKLOADS,
+    Comparison,
+    ComputeRecord,
+    Environment,
+    Options,
+    PinMemory,
+    Report,
+    Roofline,
+    Skipped,
+    TransferFit,
+    TransferRecord,
+    Verdict,
+)
+from .stats import (
+    break_even_intensity,
+    compare,
+    crossover,
+    fit_latency_bandwidth,
+    half_peak_size_measured,
+    half_peak_size_model,
+)
 
 VERDICT_REFERENCE = {"matmul": 4096, "add": 2**20}  # the examples, when measured
 

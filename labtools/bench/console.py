@@ -1,8 +1,16 @@
 """The French report in the terminal: copy bandwidths and fits, pin_memory() costs, compute tables, verdicts."""
 from __future__ import annotations
 
-from .fr import (MODE_LABELS, MODES_LEGEND, SIGNIFICANCE, TABLE_TITLES, TARGET_LABELS, WINNER_LABELS,
-                 break_even_text, crossover_text)
+from .fr import (
+    MODE_LABELS,
+    MODES_LEGEND,
+    SIGNIFICANCE,
+    TABLE_TITLES,
+    TARGET_LABELS,
+    WINNER_LABELS,
+    break_even_text,
+    crossover_text,
+)
 from .report import TARGETS, TRANSFER_MODES, WORKLOADS, Report
 from .units import format_bytes, format_count, format_seconds
 

@@ -150,7 +150,7 @@ def read_link_under_load(index: int) -> dict:
         info = {
             "available": True,
             "driver": _safe(lambda: _nvml_str(nvml.nvmlSystemGetDriverVersion())),
-            "cuda_driver": _safe(nvml.nvmlSystemGetCudaDriverVersion_v2) if hasattr(nvml, "nvmlSystemGetCudaDriverVersion_v2") else None,
+            "cuda_driver": _safe(getattr(nvml, "nvmlSystemGetCudaDriverVersion_v2", None) or (lambda: None)),
             "pcie_idle": _pcie_state(nvml, handle),
         }
         info["pcie_under_load"], info["read_during_copy"], info["clocks_under_load"] = _copy_and_read(nvml, handle, index)

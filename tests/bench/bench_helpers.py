@@ -9,8 +9,7 @@ from pathlib import Path
 
 from labtools.bench import compute, report, stats, transfers
 from labtools.bench.analysis import Measurements, assemble_report
-from labtools.bench.report import (ComputeRecord, Environment, GpuInfo, LinkInfo, Options, PinMemory, PinRecord,
-                                   Report)
+from labtools.bench.report import ComputeRecord, Environment, GpuInfo, LinkInfo, Options, PinMemory, PinRecord, Report
 from labtools.bench.timing import Measured
 
 REPO = Path(__file__).resolve().parents[2]

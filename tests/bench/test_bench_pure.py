@@ -11,7 +11,6 @@ from labtools.bench import compute, fr, stats, timing, units
 from labtools.bench.report import Crossover, Stats
 from labtools.bench.stats import Outcome
 
-
 # --- sizes ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [

@@ -10,8 +10,16 @@ import csv
 import json
 
 import pytest
-from bench_helpers import (COMMITTED_RUNS, CPU_FLOPS, GPU_FLOPS, GPU_LAUNCH, LINK, assert_valid_png, run_bench,
-                           synthetic_report)
+from bench_helpers import (
+    COMMITTED_RUNS,
+    CPU_FLOPS,
+    GPU_FLOPS,
+    GPU_LAUNCH,
+    LINK,
+    assert_valid_png,
+    run_bench,
+    synthetic_report,
+)
 
 from labtools.bench import report as schema
 from labtools.bench.cli import publish
