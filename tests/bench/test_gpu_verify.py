@@ -88,6 +88,20 @@ def test_committed_run_recomputes_to_its_results(run):
     assert verify.render_markdown(saved["meta"], bench, comparison) == (run / "results.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_run_bench_runs_this_checkouts_benchmark(tmp_path, monkeypatch):
+    """The benchmark step of the check, on the CPU: `python -m labtools.bench`, its output kept, its report typed."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    monkeypatch.chdir(tmp_path)  # the package must come from PYTHONPATH, not from the working directory
+    meta, bench = verify.run_bench(str(tmp_path), quick=True, timeout=120)
+    assert meta["bench_returncode"] == 0, (tmp_path / "bench_stderr.txt").read_text(encoding="utf-8")[-3000:]
+    assert meta["bench_command"] == f"python scripts/bench_transfer.py --out {tmp_path / 'bench'} --quick"
+    assert "Pas de GPU CUDA disponible" in (tmp_path / "bench_stdout.txt").read_text(encoding="utf-8")
+    assert bench is not None and bench.options.quick and bench.environment.gpu is None
+    assert verify.reference_sizes(bench) == [64 * MIB, 256 * MIB]  # --quick stops at 16 MiB
+    assert verify.compare(bench, [])["ok"] is False
+
+
 def test_no_gpu_exit_2():
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONIOENCODING="utf-8")
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gpu_verify.py")], capture_output=True, text=True,
