@@ -1,5 +1,8 @@
 """The benchmark's French vocabulary and sentences for the student: labels of copy modes and targets,
-workload names, verdicts, crossovers and the notes a run can add. Code and JSON keys stay English."""
+workload names, verdicts, crossovers and the notes a run can add. Code and JSON keys stay English.
+
+What several modules say is here; a message used in one place only (an argument error in cli, an axis label in
+plots) stays next to the code that prints it."""
 from __future__ import annotations
 
 from .report import Crossover
