@@ -28,7 +28,7 @@ LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT
 
-export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD
 export DOCKER_BUILDKIT := 1
 
 comma        := ,
@@ -45,7 +45,7 @@ SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
 LAB_UID      := $(patsubst 0,1000,$(shell id -u))
 LAB_GID      := $(patsubst 0,1000,$(shell id -g))
 
-.PHONY: help build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
+.PHONY: help preflight build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
         bench doctor repair measure solutions clean-venv stage-data
 
 help: ## show this help
@@ -61,14 +61,20 @@ stage-data:
 	  || cp "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv; \
 	elif [ -e docker/seed-data/cal_housing.csv ]; then rm -f docker/seed-data/cal_housing.csv; fi
 
-build: stage-data ## build the image (cached: seconds when only lab/ changed)
+# `make lab` checks its inputs before the build starts; every build checks the build client and IMAGE.
+preflight:
+	@scripts/lab.sh preflight lab
+
+build: $(if $(filter lab,$(MAKECMDGOALS)),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
+	@scripts/lab.sh preflight build
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
+	@scripts/lab.sh preflight build
 	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && scripts/lab.sh snapshot "$$before" \
 	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && scripts/lab.sh changes "$$before"
 
-lab: build ## start JupyterLab (builds if needed, reuses a running lab) and print its URL
+lab: preflight build ## start JupyterLab (inputs checked first, builds if needed, reuses a running lab with the same settings), print its URL
 	@scripts/lab.sh start
 
 stop: ## stop the lab (the work directory stays)

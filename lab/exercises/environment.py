@@ -8,12 +8,13 @@ from __future__ import annotations
 import random
 import secrets
 import string
+import subprocess
 import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from lab.checks import CheckFailed, call, ok
+from lab.checks import CheckFailed, NotDone, call, ok
 from lab.solutions import environment as ref
 from lab.solutions.environment import MIN_AGE_DAYS, RELEASE_DATES
 
@@ -21,6 +22,7 @@ __all__ = [
     "RELEASE_DATES", "MIN_AGE_DAYS", "diagnostic",
     "check_python_version", "check_follows_rule_1", "check_environment_kind",
     "check_parse_freeze", "check_differences",
+    "TERMINAL_FREEZE", "check_terminal_freeze",
 ]
 
 
@@ -204,3 +206,58 @@ def check_differences(differences) -> None:
             hint = "Chaque valeur est le couple (version avant, version après)."
         raise CheckFailed(f"before = {before}\nafter = {after}\nattendu {expected}\nobtenu  {got}\n👉 {hint}")
     ok("differences trouve les paquets ajoutés, supprimés et changés.")
+
+
+# ------------------------------------------------------------------------------------ in the lab's terminal
+TERMINAL_FREEZE = "~/work/module1/freeze.txt"  # where the notebook asks the student to save `pip freeze`
+
+
+def _notebook_freeze() -> str:
+    """`pip freeze` of the Python running this notebook, as the terminal's `pip freeze` should print it."""
+    return subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+
+
+def check_terminal_freeze(path="freeze.txt") -> None:
+    """Read the file the student wrote with `pip freeze > ...` in the lab's terminal: it must list exactly the
+    packages of this notebook's Python, which proves the terminal's pip is the lab's."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        elsewhere = [p for p in (Path.cwd().parent / path.name, Path.home() / path.name) if p.exists()]
+        if elsewhere:
+            raise CheckFailed(f"Le fichier est dans {elsewhere[0]}, pas dans {path.resolve()}.\n"
+                              f"👉 Dans le terminal : pip freeze > {TERMINAL_FREEZE} (chemin complet), "
+                              "ou déplacez-le avec mv.")
+        raise NotDone(f"⏳ Exercice « pip freeze dans le terminal » pas encore fait : ouvrez un terminal "
+                      f"(Fichier ▸ Nouveau ▸ Terminal), tapez pip freeze > {TERMINAL_FREEZE}, "
+                      f"puis relancez cette cellule (fichier attendu : {path.resolve()}).")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise CheckFailed(f"{path} est vide : la commande a échoué dans le terminal (lisez son message, par exemple "
+                          "« pip: command not found »).\n👉 Vérifiez avec which pip, puis recommencez.")
+    if first.split()[:2] == ["Package", "Version"]:
+        raise CheckFailed(f"{path} contient la sortie de pip list (un tableau).\n👉 Utilisez pip freeze : il écrit "
+                          "nom==version, le format que pip install -r sait relire.")
+    if first.startswith("# packages in environment"):
+        raise CheckFailed(f"{path} contient la sortie de conda list.\n👉 Utilisez pip freeze (nom==version).")
+    got = ref.parse_freeze(text)
+    if not got:
+        raise CheckFailed(f"{path} ne contient aucune ligne nom==version (première ligne : {first!r}).\n"
+                          f"👉 Tapez exactement : pip freeze > {TERMINAL_FREEZE}")
+    expected = ref.parse_freeze(_notebook_freeze())
+    changes = ref.differences(expected, got)
+    if changes:
+        missing = sorted(name for name, (_, after) in changes.items() if after is None)
+        lab_pip = Path(sys.executable).parent / "pip"
+        if len(missing) > len(expected) / 2:
+            raise CheckFailed(
+                f"{path} ne liste pas les paquets de ce notebook ({len(missing)} manquent, par exemple "
+                f"{', '.join(missing[:3])}) : le pip du terminal n'est pas celui du lab.\n"
+                f"👉 Tapez which pip : attendu {lab_pip}. Si un environnement est activé, tapez deactivate, "
+                f"puis recommencez pip freeze > {TERMINAL_FREEZE}.")
+        shown = ", ".join(f"{name} {before or '—'} → {after or '—'}" for name, (before, after) in list(changes.items())[:5])
+        raise CheckFailed(f"{path} diffère des paquets de ce notebook : {shown}.\n👉 Avez-vous installé ou "
+                          f"supprimé des paquets depuis ? Refaites pip freeze > {TERMINAL_FREEZE}.")
+    torch_version = got.get("torch")
+    ok(f"{path.name} : {len(got)} paquets épinglés, exactement ceux de ce notebook"
+       + (f" (torch {torch_version})" if torch_version else "") + " : le terminal utilise bien le Python du lab.")

@@ -164,3 +164,56 @@ check_differences(differences)
 lock = Path("/opt/lab/image-lock/pip-freeze.txt")
 print(f"{lock} : {len(lock.read_text().splitlines())} paquets" if lock.exists()
       else "Pas dans l'image du cours : pensez à sauver votre propre pip freeze.")
+
+# %% [markdown]
+# ## Dans le terminal du lab
+#
+# Les commandes du cours se tapent dans un **terminal** : dans JupyterLab, menu *Fichier ▸ Nouveau ▸ Terminal*.
+# Le terminal utilise le même Python que ce notebook. Essayez :
+#
+# ```bash
+# which python pip          # /opt/conda/envs/lab/bin/... : l'environnement du lab
+# python --version
+# pip freeze | head         # les paquets installés, avec leur version
+# ```
+#
+# **Exercice 6.** Dans le terminal, enregistrez l'environnement du lab dans un fichier, à côté de ce notebook :
+#
+# ```bash
+# pip freeze > ~/work/module1/freeze.txt
+# ```
+#
+# puis exécutez la cellule ci-dessous : elle lit le fichier et le compare aux paquets de ce notebook.
+
+# %%
+from lab.exercises.environment import check_terminal_freeze
+
+# BEGIN SOLUTION
+# STUB: # Dans le terminal (pas ici) : pip freeze > ~/work/module1/freeze.txt
+with open("freeze.txt", "w") as freeze_file:  # ce que fait la commande du terminal
+    subprocess.run([sys.executable, "-m", "pip", "freeze"], stdout=freeze_file, check=True)
+# END SOLUTION
+check_terminal_freeze("freeze.txt")
+
+# %% [markdown]
+# ### Recréer un environnement à partir d'un `pip freeze`
+#
+# Toujours dans le terminal, un petit aller-retour complet (il faut Internet, quelques secondes) :
+#
+# ```bash
+# python -m venv /tmp/essai                  # un environnement neuf (règle 2)
+# source /tmp/essai/bin/activate             # le prompt commence par (essai)
+# pip install python-dateutil==2.9.0.post0   # un paquet et sa dépendance (six)
+# pip freeze > /tmp/essai.txt                # l'environnement, versions comprises
+# deactivate
+# python -m venv /tmp/copie
+# /tmp/copie/bin/pip install -r /tmp/essai.txt
+# /tmp/copie/bin/pip freeze                  # exactement les mêmes versions
+# ```
+#
+# Avec conda (image construite avec `PYTHON_SOURCE=conda`, le choix par défaut), les commandes du cours
+# fonctionnent telles quelles : `conda env list`, `conda create -n essai python=3.13`, `conda activate essai`,
+# `conda env export > environment.yml`, `conda deactivate`. L'environnement `lab` garde son Python (règle 1).
+# Dans une image construite sans conda (`PYTHON_SOURCE=system`), `conda` explique pourquoi il n'est pas là et
+# propose `python -m venv` et `pip`. Les environnements créés dans le conteneur disparaissent avec `make stop` :
+# gardez le `requirements.txt` ou l'`environment.yml` dans `~/work`.
