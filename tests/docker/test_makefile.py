@@ -33,4 +33,4 @@ def test_variables_are_overridable_on_the_command_line():
 def test_bad_gpu_value_is_refused_before_anything_starts():
     result = subprocess.run([str(REPO / "scripts" / "lab.sh"), "gpu"], capture_output=True, text=True,
                             env=dict(os.environ, GPU="maybe"))
-    assert result.returncode != 0 and "GPU must be auto, on or off" in result.stderr
+    assert result.returncode != 0 and "GPU=« maybe » : les valeurs possibles sont auto" in result.stderr

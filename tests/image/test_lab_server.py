@@ -59,18 +59,18 @@ def test_second_make_lab_reuses_the_container_and_prints_the_same_url(lab):
     assert docker("container", "inspect", "-f", "{{.Id}}", lab.container).stdout == before
 
 
-def test_busy_port_gets_a_clear_message(lab, tmp_path):
-    other = type(lab)(lab.repo, lab.user, tmp_path / "w", lab.port, lab.container + "-other")
+def test_busy_port_gets_a_clear_message(lab):
+    other = type(lab)(lab.repo, lab.user, lab.work.parent / "w-other", lab.port, lab.container + "-other")
     result = other.make("lab", check=False)
     assert result.returncode != 0
-    assert f"port {lab.port} is already in use" in result.stderr
-    assert f"PORT={lab.port + 1}" in result.stderr
+    assert f"le port {lab.port} est déjà utilisé par le conteneur {lab.container}" in result.stderr
+    assert f"make lab PORT={lab.port + 1}" in result.stderr
     assert other.state() == ""  # nothing was started
 
 
-def test_gpu_on_without_a_usable_gpu_fails_with_the_fix(lab, tmp_path):
+def test_gpu_on_without_a_usable_gpu_fails_with_the_fix(lab):
     """This host has no NVIDIA driver: GPU=on must refuse clearly instead of starting on the CPU."""
-    other = type(lab)(lab.repo, lab.user, tmp_path / "w", lab.port + 1, lab.container + "-gpu")
+    other = type(lab)(lab.repo, lab.user, lab.work.parent / "w-gpu", lab.port + 1, lab.container + "-gpu")
     result = other.make("lab", "GPU=on", check=False)
     assert result.returncode != 0
     assert "GPU=on, but no working NVIDIA driver" in result.stderr

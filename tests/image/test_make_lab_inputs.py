@@ -1,0 +1,76 @@
+"""`make lab` inputs that need a real lab or a real non-root user: a running lab started with other settings is
+named with what differs and never reused silently; a work directory the user cannot write is named. In every
+case the build command is a recorder that must never run, and the running lab stays exactly as it was.
+(Bad values that need neither are in tests/docker/test_make_lab_inputs.py.)"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import docker, free_port
+
+
+@pytest.fixture
+def recorder(shared_tmp):
+    """A build command the test user can run, which only records that it ran."""
+    folder = shared_tmp / f"recorder-{free_port()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    script = folder / "record-build"
+    script.write_text(f'#!/bin/sh\ntouch "{folder}/called"\n')
+    script.chmod(0o755)
+    return script, folder / "called"
+
+
+def container_id(lab) -> str:
+    return docker("container", "inspect", "-f", "{{.Id}} {{json .HostConfig.PortBindings}}", lab.container).stdout
+
+
+def refused(result) -> str:
+    assert result.returncode != 0, result.stdout
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("lab : erreur : "), result.stderr
+    return first
+
+
+def test_running_lab_with_another_port_is_named_not_reused(lab, recorder):
+    script, called = recorder
+    before = container_id(lab)
+    other = lab.port + 7
+    line = refused(lab.make("lab", f"PORT={other}", check=False, DOCKER_BUILD=str(script)))
+    assert f"le lab {lab.container} tourne déjà avec d'autres réglages : PORT={lab.port} (demandé : {other})" in line
+    assert f"make stop CONTAINER={lab.container} puis make lab PORT={other} CONTAINER={lab.container}" in line
+    assert f"gardez-le : make lab PORT={lab.port}" in line
+    assert not called.exists() and container_id(lab) == before
+
+
+def test_running_lab_with_another_work_dir_and_gpu_names_both(lab, recorder):
+    script, called = recorder
+    before = container_id(lab)
+    elsewhere = lab.work.parent / "ailleurs"  # a folder the test user could create
+    line = refused(lab.make("lab", f"WORK_DIR={elsewhere}", "GPU=off", check=False, DOCKER_BUILD=str(script)))
+    assert f"WORK_DIR={lab.work} (demandé : {elsewhere})" in line and "GPU=auto (demandé : off)" in line
+    assert f"puis make lab WORK_DIR={elsewhere} GPU=off" in line
+    assert not called.exists() and container_id(lab) == before and not elsewhere.exists()
+
+
+def test_running_lab_with_the_same_settings_is_still_reused(lab):
+    again = lab.make("lab")
+    assert "already running" in again.stdout
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "to-create"])
+def test_unwritable_work_dir_is_named(idle_lab, recorder, exists):
+    """As the (non-root) test user: a work directory it cannot write, or cannot create."""
+    script, called = recorder
+    locked = idle_lab.work.parent / "verrouille"
+    locked.mkdir()
+    locked.chmod(0o555)
+    work = locked if exists else locked / "travail"
+    idle_lab.work = work
+    line = refused(idle_lab.make("lab", check=False, DOCKER_BUILD=str(script)))
+    if exists:
+        assert f"WORK_DIR=« {work} » n'est pas accessible en écriture pour l'utilisateur {idle_lab.user}" in line
+    else:
+        assert f"WORK_DIR=« {work} » n'existe pas et ne peut pas être créé : {locked} n'est pas accessible" in line
+    assert "make lab WORK_DIR=" in line
+    assert not called.exists() and idle_lab.state() == "" and not (locked / "travail").exists()
