@@ -8,7 +8,7 @@ exit status 1 when any check fails (0 otherwise, 2 for bad usage). `--json` prin
    "checks": [{"name", "status": "ok"|"warn"|"fail", "title", "detail", "fix": str|null, "scope": "host"|"env",
                "items": [str], "details": [str], "data": {...}}],
    "summary": {"ok", "warn", "fail", "total", "exit_status"}, "exit_status": 0|1}
-Check names: docker, image, nvidia-driver, gpu-runtime, port, lab-container-gpu, gpu-container, disk, environment
+Check names: docker, buildx, image, nvidia-driver, gpu-runtime, port, lab-container-gpu, gpu-container, disk, environment
 (host side); python-pin, python-age, packages, lab-package, torch-cuda, jupyter, dataset (environment side).
 On the host the environment part runs in the lab container (`docker exec`) or a throw-away one (`docker run --rm`).
 
@@ -193,6 +193,59 @@ def check_docker(docker_path: str | None, info: CmdResult) -> tuple[Check, dict 
     return Check("docker", OK, title, detail, details=[f"docker : {docker_path}",
                  f"runtimes : {', '.join(sorted(parsed.get('Runtimes') or {})) or '?'}"],
                  data={"server_version": parsed["ServerVersion"]}), parsed
+
+
+# --------------------------------------------------------------------------------------------------- build client
+BUILDX_CLIENT_MAJOR = 23  # from Docker CLI 23, `docker build` is buildx (docker-buildx-plugin); before, BuildKit was built in
+
+
+def docker_clients(path: str | None = None) -> list[str]:
+    """Every `docker` executable on PATH, then /usr/bin/docker (often the engine-bundled client)."""
+    found = []
+    for folder in [*(path if path is not None else os.environ.get("PATH", "")).split(os.pathsep), "/usr/bin"]:
+        candidate = os.path.join(folder or ".", "docker")
+        if os.access(candidate, os.X_OK) and os.path.realpath(candidate) not in map(os.path.realpath, found):
+            found.append(candidate)
+    return found
+
+
+def client_can_build(client: str, run=run_cmd, needs_plugin: bool = False) -> tuple[bool, str]:
+    """Can this Docker CLI build with BuildKit: the buildx plugin, or a pre-23 client (BuildKit built in)."""
+    buildx = run([client, "buildx", "version"], 20)
+    if buildx.rc == 0:  # "github.com/docker/buildx v0.29.1 <commit>"
+        words = buildx.stdout.split()
+        return True, f"plugin buildx {words[1] if len(words) > 1 else '?'}"
+    version = run([client, "version", "--format", "{{.Client.Version}}"], 20).stdout.strip()
+    major = version.split(".")[0]
+    if not needs_plugin and major.isdigit() and int(major) < BUILDX_CLIENT_MAJOR:
+        return True, f"client {version}, BuildKit intégré"
+    return False, f"client {version or '?'} sans le plugin buildx"
+
+
+def check_build_client(docker_build: str, run=run_cmd, which=shutil.which, clients=docker_clients) -> Check:
+    """The command `make build` runs (DOCKER_BUILD) can build the image: names a missing buildx plugin and the fix."""
+    title = "Construction de l'image (BuildKit)"
+    words = docker_build.split() or ["docker"]
+    if os.path.basename(words[0]) != "docker":
+        return Check("buildx", OK, title, f"DOCKER_BUILD={docker_build!r} : client non Docker, non vérifié",
+                     data={"docker_build": docker_build})
+    client = which(words[0])
+    if not client:
+        return Check("buildx", FAIL, title, f"DOCKER_BUILD={docker_build!r} : {words[0]} est introuvable",
+                     f"installez Docker Engine : {DOCKER_DOCS}", data={"docker_build": docker_build})
+    ok_, how = client_can_build(client, run, needs_plugin=words[1:2] == ["buildx"])
+    data = {"docker_build": docker_build, "client": client}
+    if ok_:
+        return Check("buildx", OK, title, f"{docker_build} : {how}", data=data)
+    fix = "installez le plugin : sudo apt-get install docker-buildx-plugin (Docker Desktop l'inclut)"
+    other = next((c for c in clients() if os.path.realpath(c) != os.path.realpath(client)
+                  and client_can_build(c, run)[0]), None)
+    if other:
+        fix += f' ; ou, sans rien installer : make lab DOCKER_BUILD="{other} build"'
+        data["alternative"] = other
+    return Check("buildx", FAIL, title,
+                 f"{client} ({how}) : « {docker_build} » échouera, make lab ne peut pas construire l'image",
+                 fix, data=data)
 
 
 def parse_docker_time(value: str) -> dt.datetime | None:
@@ -1121,6 +1174,8 @@ def run_host_checks(opts, state: HostState) -> list[Check]:
     c, docker_info = check_docker(docker_path, info)
     checks.append(c)
     state.docker_ok = docker_info is not None
+    if docker_path:
+        checks.append(check_build_client(os.environ.get("DOCKER_BUILD") or "docker build"))
 
     lock = Path(opts.lock) if opts.lock else repo_root() / "requirements.txt"
     env_file = lock.parent / "environment.yml"

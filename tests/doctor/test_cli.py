@@ -153,6 +153,14 @@ state = json.loads(os.environ["FAKE_DOCKER_STATE"])
 args = sys.argv[1:]
 with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
     log.write(" ".join(args) + "\n")
+if args[0] == "buildx":  # the client's plugin, answered without the daemon
+    if state["buildx"]:
+        print("github.com/docker/buildx v0.29.1 a5d87b6")
+    else:
+        sys.stderr.write("docker: 'buildx' is not a docker command.\n"); sys.exit(1)
+    sys.exit(0)
+if args[0] == "version":
+    print("28.2.2"); sys.exit(0)
 if not state["daemon"]:
     sys.stderr.write("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
                      "Is the docker daemon running?\n")
@@ -191,9 +199,10 @@ def fake_docker(tmp_path, broken_env, doctor):
     listener.listen(1)  # what docker-proxy does for the published port of a running lab
     port = listener.getsockname()[1]
     label = doctor.lock_fingerprint(lock.read_bytes(), (lock.parent / "environment.yml").read_bytes())
-    state = {"daemon": True, "image": True, "container": True, "port": port, "label": label, "root": str(tmp_path),
+    state = {"daemon": True, "buildx": True, "image": True, "container": True, "port": port, "label": label, "root": str(tmp_path),
              "script": str(SCRIPT), "lock": str(lock)}
-    env = dict(env, PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", FAKE_DOCKER_LOG=str(tmp_path / "docker.log"))
+    env = dict(env, PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", FAKE_DOCKER_LOG=str(tmp_path / "docker.log"),
+               DOCKER_BUILD="docker build")
 
     def run(**changes):
         env["FAKE_DOCKER_STATE"] = json.dumps(dict(state, **changes))
@@ -235,6 +244,16 @@ def test_stale_image_missing_image_and_daemon_down(fake_docker):
     report, checks, _ = fake_docker(daemon=False)
     assert checks["docker"]["status"] == "fail" and "sudo systemctl start docker" in checks["docker"]["fix"]
     assert "image" not in checks and checks["environment"]["status"] == "warn"
+
+
+def test_missing_buildx_plugin_is_named_with_the_fix(fake_docker):
+    _, checks, _ = fake_docker()
+    assert checks["buildx"]["status"] == "ok" and "plugin buildx v0.29.1" in checks["buildx"]["detail"]
+    report, checks, _ = fake_docker(buildx=False)
+    assert checks["buildx"]["status"] == "fail" and checks["buildx"]["scope"] == "host"
+    assert "sans le plugin buildx" in checks["buildx"]["detail"]
+    assert "sudo apt-get install docker-buildx-plugin" in checks["buildx"]["fix"]
+    assert report["exit_status"] == 1
 
 
 def test_render_falls_back_to_readable_ascii(doctor):
