@@ -4,7 +4,7 @@ Each test runs the real `make lab` with a build command that only records that i
 and a container name that exist nowhere, and checks the message, that the build command never ran, and that
 no image or container appeared. The build client check (buildx) is fed fake Docker clients at the boundary.
 A running lab started with other settings, and a work directory the user cannot write, are tested with a
-real lab in tests/image/test_make_lab_inputs.py."""
+real lab in tests/image/test_lab_settings.py."""
 
 from __future__ import annotations
 
