@@ -8,13 +8,12 @@ from __future__ import annotations
 import random
 import secrets
 import string
-import subprocess
 import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from lab.checks import CheckFailed, NotDone, call, ok
+from lab.checks import CheckFailed, NotDone, call, ok, require
 from lab.solutions import environment as ref
 from lab.solutions.environment import MIN_AGE_DAYS, RELEASE_DATES
 
@@ -212,15 +211,13 @@ def check_differences(differences) -> None:
 TERMINAL_FREEZE = "~/work/module1/freeze.txt"  # where the notebook asks the student to save `pip freeze`
 
 
-def _notebook_freeze() -> str:
-    """`pip freeze` of the Python running this notebook, as the terminal's `pip freeze` should print it."""
-    return subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
-
-
-def check_terminal_freeze(path="freeze.txt") -> None:
+def check_terminal_freeze(freeze="freeze.txt") -> None:
     """Read the file the student wrote with `pip freeze > ...` in the lab's terminal: it must list exactly the
-    packages of this notebook's Python, which proves the terminal's pip is the lab's."""
-    path = Path(path).expanduser()
+    packages of this notebook's Python, which proves the terminal's pip is the lab's. ``freeze`` is the file's
+    path, or a function that writes it and returns its path (the reference solution, ``terminal_freeze``)."""
+    if callable(freeze):
+        freeze = call(freeze, name="terminal_freeze")
+    path = Path(require(freeze, "pip freeze dans le terminal")).expanduser()
     if not path.exists():
         elsewhere = [p for p in (Path.cwd().parent / path.name, Path.home() / path.name) if p.exists()]
         if elsewhere:
@@ -244,7 +241,7 @@ def check_terminal_freeze(path="freeze.txt") -> None:
     if not got:
         raise CheckFailed(f"{path} ne contient aucune ligne nom==version (première ligne : {first!r}).\n"
                           f"👉 Tapez exactement : pip freeze > {TERMINAL_FREEZE}")
-    expected = ref.parse_freeze(_notebook_freeze())
+    expected = ref.parse_freeze(ref.pip_freeze())
     changes = ref.differences(expected, got)
     if changes:
         missing = sorted(name for name, (_, after) in changes.items() if after is None)

@@ -190,8 +190,9 @@ from lab.exercises.environment import check_terminal_freeze
 
 # BEGIN SOLUTION
 # STUB: # Dans le terminal (pas ici) : pip freeze > ~/work/module1/freeze.txt
-with open("freeze.txt", "w") as freeze_file:  # ce que fait la commande du terminal
-    subprocess.run([sys.executable, "-m", "pip", "freeze"], stdout=freeze_file, check=True)
+from lab.solutions.environment import terminal_freeze
+
+terminal_freeze("freeze.txt")  # ce que fait la commande du terminal
 # END SOLUTION
 check_terminal_freeze("freeze.txt")
 

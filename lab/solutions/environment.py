@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -52,3 +55,18 @@ def differences(before: dict[str, str], after: dict[str, str]) -> dict[str, tupl
         for name in sorted(before.keys() | after.keys())
         if before.get(name) != after.get(name)
     }
+
+
+def pip_freeze() -> str:
+    """`pip freeze` of the Python running this code (the lab's, in the lab's terminal as in its notebooks)."""
+    return subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+
+
+def terminal_freeze(path: str | Path | None = None) -> Path:
+    """What `pip freeze > PATH` typed in the lab's terminal does; a new temporary file when no PATH is given."""
+    if path is None:
+        fd, path = tempfile.mkstemp(prefix="freeze-", suffix=".txt")
+        os.close(fd)
+    path = Path(path)
+    path.write_text(pip_freeze())
+    return path
