@@ -8,10 +8,10 @@
 #   lab.sh bench [ARGS]  run scripts/bench_transfer.py in a throwaway lab container, results in WORK_DIR/bench
 #   lab.sh snapshot FILE / changes FILE   around a rebuild: save the lab's packages, then say what changed
 #   lab.sh gpu     print the docker flags GPU=auto|on|off resolves to (and why)
-#   lab.sh preflight [lab|build]  check the inputs before anything slow runs (`make lab` runs it before the
-#                  build): the build client (buildx), IMAGE, and for `lab` PORT, GPU, WORK_DIR, CONTAINER,
-#                  SHM_SIZE, the port's holder and a running lab started with other settings. One French line
-#                  per problem, exit status 1; silent when all is well.
+#   lab.sh preflight [lab|build|start]  check the inputs before anything slow runs (`make lab` runs `lab`
+#                  before the build): build = the build client (buildx) and IMAGE; start = PORT, GPU, WORK_DIR,
+#                  CONTAINER, SHM_SIZE, the port's holder and a running lab started with other settings; lab =
+#                  both. One French line per problem, exit status 1; silent when all is well.
 # Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 # DOCKER_BUILD START_TIMEOUT.
 set -euo pipefail
@@ -125,7 +125,7 @@ wait_until_answering() {
 }
 
 cmd_start() {
-    cmd_preflight lab
+    cmd_preflight start
     docker image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE." "Fix: make build"
     local state token="" image_id
     state=$(container_state)
@@ -290,18 +290,23 @@ running_lab_problem() {
         "(votre travail reste dans le dossier de travail), ou gardez-le : make lab ${old[*]}$target."
 }
 
+# lab.sh preflight build|start|lab: the build's inputs, the container's, or both (`make lab`, before the build).
 cmd_preflight() {
-    local scope="${1:-lab}" problems=() check line
-    local checks=(build_client_problem image_name_problem)
-    if [[ "$scope" == lab ]]; then
-        checks+=(port_value_problem gpu_value_problem container_name_problem shm_size_problem work_dir_problem)
-    fi
+    local scope="${1:-lab}" problems=() checks=() check line
+    case "$scope" in
+        build | lab) checks+=(build_client_problem image_name_problem) ;;&
+        start | lab)
+            checks+=(port_value_problem gpu_value_problem container_name_problem shm_size_problem work_dir_problem)
+            ;;
+        build) ;;
+        *) die "usage: lab.sh preflight build|start|lab" ;;
+    esac
     for check in "${checks[@]}"; do
         line=$("$check")
         if [[ -n "$line" ]]; then problems+=("$line"); fi
     done
     # Only with valid names and port: these ask Docker about the container and the port.
-    if [[ "$scope" == lab && ${#problems[@]} -eq 0 ]]; then
+    if [[ "$scope" != build && ${#problems[@]} -eq 0 ]]; then
         for check in running_lab_problem busy_port_problem; do
             line=$("$check")
             if [[ -n "$line" ]]; then problems+=("$line"); fi
@@ -374,5 +379,5 @@ case "${1:-}" in
     url) need_running && lab_url ;;
     gpu) resolve_gpu && echo "${GPU_FLAGS[*]:-}" ;;
     preflight) cmd_preflight "${2:-lab}" ;;
-    *) die "usage: lab.sh start|stop|shell|logs|url|gpu|preflight [lab|build]|bench [ARGS]|snapshot FILE|changes FILE" ;;
+    *) die "usage: lab.sh start|stop|shell|logs|url|gpu|preflight [lab|build|start]|bench [ARGS]|snapshot FILE|changes FILE" ;;
 esac
