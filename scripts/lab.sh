@@ -11,7 +11,8 @@
 #   lab.sh preflight [lab|build|start]  check the inputs before anything slow runs (`make lab` runs `lab`
 #                  before the build): build = the build client (buildx) and IMAGE; start = PORT, GPU, WORK_DIR,
 #                  CONTAINER, SHM_SIZE, the port's holder and a running lab started with other settings; lab =
-#                  both. One French line per problem, exit status 1; silent when all is well.
+#                  both; each also asks whether the Docker daemon answers. One French line per problem, exit
+#                  status 1; silent when all is well.
 # Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
 # DOCKER_BUILD START_TIMEOUT.
 set -euo pipefail
@@ -196,6 +197,20 @@ build_client_problem() {
         "construire l'image : installez-le (sudo apt-get install docker-buildx-plugin)${alternative}."
 }
 
+# The Docker daemon answers (the build and the lab both need it).
+daemon_problem() {
+    local answer
+    answer=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null) && return 0
+    answer=${answer%%$'\n'*}
+    if [[ "$answer" == *"permission denied"* ]]; then
+        echo "Docker refuse l'accès à l'utilisateur $(id -un) ($answer) : ajoutez-vous au groupe docker" \
+            "(sudo usermod -aG docker $(id -un)), puis fermez et rouvrez votre session."
+    else
+        echo "Docker ne répond pas ($answer) : démarrez-le (sudo systemctl start docker, ou lancez Docker Desktop) ;" \
+            "make doctor en dit plus."
+    fi
+}
+
 port_value_problem() {
     [[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((10#$PORT >= 1 && 10#$PORT <= 65535)) && return 0
     echo "PORT=« $PORT » n'est pas un port : il faut un nombre entre 1 et 65535, par exemple make lab PORT=8889."
@@ -292,13 +307,13 @@ running_lab_problem() {
 
 # lab.sh preflight build|start|lab: the build's inputs, the container's, or both (`make lab`, before the build).
 cmd_preflight() {
-    local scope="${1:-lab}" problems=() checks=() check line
-    case "$scope" in
-        build | lab) checks+=(build_client_problem image_name_problem) ;;&
-        start | lab)
-            checks+=(port_value_problem gpu_value_problem container_name_problem shm_size_problem work_dir_problem)
-            ;;
-        build) ;;
+    local problems=() checks=() check line
+    local build=(build_client_problem image_name_problem)
+    local start=(port_value_problem gpu_value_problem container_name_problem shm_size_problem work_dir_problem)
+    case "${1:-lab}" in
+        build) checks=("${build[@]}" daemon_problem) ;;
+        start) checks=("${start[@]}" daemon_problem) ;;
+        lab) checks=("${build[@]}" "${start[@]}" daemon_problem) ;;
         *) die "usage: lab.sh preflight build|start|lab" ;;
     esac
     for check in "${checks[@]}"; do
@@ -306,7 +321,7 @@ cmd_preflight() {
         if [[ -n "$line" ]]; then problems+=("$line"); fi
     done
     # Only with valid names and port: these ask Docker about the container and the port.
-    if [[ "$scope" != build && ${#problems[@]} -eq 0 ]]; then
+    if [[ "${1:-lab}" != build && ${#problems[@]} -eq 0 ]]; then
         for check in running_lab_problem busy_port_problem; do
             line=$("$check")
             if [[ -n "$line" ]]; then problems+=("$line"); fi

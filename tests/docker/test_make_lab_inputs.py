@@ -125,6 +125,12 @@ def test_busy_port_is_refused_before_the_build(sandbox):
     assert sandbox.nothing_happened()
 
 
+def test_docker_daemon_that_does_not_answer_is_named(sandbox, tmp_path):
+    line = refused(sandbox.make_lab(DOCKER_HOST=f"unix://{tmp_path}/absent.sock"))
+    assert "Docker ne répond pas" in line and "sudo systemctl start docker" in line
+    assert sandbox.nothing_happened()
+
+
 def test_missing_buildx_plugin_is_make_labs_first_line(sandbox):
     client = sandbox.client("28.2.2", buildx=False)
     line = refused(sandbox.make_lab(DOCKER_BUILD=f"{client} build"))
