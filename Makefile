@@ -109,7 +109,7 @@ export: build ## run the course's export commands in the image; write exports/ a
 solutions: build ## write the solved notebooks (for the teacher) into SOLUTIONS_DIR
 	@mkdir -p "$(SOLUTIONS_DIR)"
 	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" -v "$(abspath $(SOLUTIONS_DIR)):/out" $(IMAGE) \
-	  python -m lab.notebooks solutions /out $(if $(FORCE),--force)
+	  python -m lab.notebook_builder solutions /out $(if $(FORCE),--force)
 
 test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
 	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)

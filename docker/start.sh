@@ -36,7 +36,7 @@ export JUPYTER_TOKEN
 (umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
 
 if [[ -w "$WORK_DIR" ]]; then
-    python -m lab.notebooks student "$WORK_DIR/module1" ||
+    python -m lab.notebook_builder student "$WORK_DIR/module1" ||
         echo "start: warning: could not copy the student notebooks into $WORK_DIR/module1" >&2
 else
     echo "start: warning: $WORK_DIR is not writable by $NB_USER (uid $(id -u)); notebooks cannot be saved" >&2

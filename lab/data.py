@@ -11,9 +11,11 @@ how to fix it (in French, the course's language).
 Where a local copy is looked for, in order (first existing file wins):
 the ``data_csv`` argument if given, otherwise ``$LAB_HOUSING_CSV``, then
 ``DEFAULT_CSV_LOCATIONS``: ``./cal_housing.csv``, ``~/cal_housing.csv``,
-``~/work/cal_housing.csv``, ``<data home>/cal_housing.csv``,
-``/opt/lab/data/cal_housing.csv`` and the development checkout's
-``../shared/data/california_housing/cal_housing.csv``.
+``~/work/cal_housing.csv``, ``<data home>/cal_housing.csv`` and, when
+``$LAB_SHARED_DIR`` names a shared data folder (the tests set it; so can a
+class), ``$LAB_SHARED_DIR/data/california_housing/cal_housing.csv``.
+Nothing here knows where a checkout or an image keeps files: configuration
+(these variables, scikit-learn's ``SCIKIT_LEARN_DATA``) says it.
 
 Command line (used by the image build)::
 
@@ -47,36 +49,37 @@ __all__ = [
     "seed_cache_from_csv",
 ]
 
-#: sha256 of the raw table with its header line (see ../shared/data/california_housing/README.md).
+#: sha256 of the raw table with its header line (see data/california_housing/README.md in the shared data folder).
 CSV_SHA256 = "534365b6c3c9b07c2b7d88e0ff9f1b41725d8b799748f5c0b80e1067f51c8ab3"
 CSV_ROWS, CSV_COLUMNS = 20640, 9
 #: scikit-learn's column order for its cached raw array (value, income, age, ..., latitude, longitude).
 SKLEARN_COLUMN_ORDER = [8, 7, 2, 3, 4, 5, 6, 1, 0]
 ENV_CSV = "LAB_HOUSING_CSV"
+#: A shared data folder (read-only is fine) holding data/california_housing/cal_housing.csv.
+ENV_SHARED_DIR = "LAB_SHARED_DIR"
+SHARED_CSV = Path("data", "california_housing", "cal_housing.csv")
 #: Seconds before a silent network gives up (urlretrieve has no timeout of its own).
 DOWNLOAD_TIMEOUT_S = 15.0
 #: Passed to fetch_california_housing (scikit-learn's defaults); tests shorten them.
 DOWNLOAD_RETRIES = 3
 DOWNLOAD_DELAY_S = 1.0
 
-_REPO_SHARED_CSV = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "california_housing" / "cal_housing.csv"
-)
 
 
 def _default_locations(data_home: str | os.PathLike | None) -> list[Path]:
-    return [
+    locations = [
         Path.cwd() / "cal_housing.csv",
         Path.home() / "cal_housing.csv",
         Path.home() / "work" / "cal_housing.csv",
         _data_home(data_home) / "cal_housing.csv",
-        Path("/opt/lab/data/cal_housing.csv"),
-        _REPO_SHARED_CSV,
     ]
+    if os.environ.get(ENV_SHARED_DIR):
+        locations.append(Path(os.environ[ENV_SHARED_DIR]).expanduser() / SHARED_CSV)
+    return locations
 
 
-DEFAULT_CSV_LOCATIONS = "./cal_housing.csv, ~/cal_housing.csv, ~/work/cal_housing.csv, <data home>/cal_housing.csv, " \
-    "/opt/lab/data/cal_housing.csv, <repo>/../shared/data/california_housing/cal_housing.csv"
+DEFAULT_CSV_LOCATIONS = ("./cal_housing.csv, ~/cal_housing.csv, ~/work/cal_housing.csv, <data home>/cal_housing.csv, "
+                         f"${ENV_SHARED_DIR}/{SHARED_CSV.as_posix()}")
 
 HOW_TO_FIX = (
     "Pour corriger, au choix :\n"

@@ -1,4 +1,4 @@
-"""Checks, part 5 (régression linéaire): each ``check_<name>(name)`` tests the student's function ``name``.
+"""Checks, parts 04-05 (linear regression, torch.optim and mini-batches): ``check_<name>(name)`` tests ``name``.
 
 Every check draws fresh random inputs, compares with ``lab.solutions.regression`` and, when it can recognise
 a classic mistake (float64 data, y of shape (n,), statistics of the test rows, forgotten ``zero_()``,
@@ -16,6 +16,7 @@ import secrets
 import numpy as np
 import torch
 
+from lab import regression as course
 from lab.checks import CheckFailed, as_float, call, expect_tensor, fresh_generator, ok, require
 from lab.solutions import regression as ref
 
@@ -46,14 +47,13 @@ _noted: set[str] = set()
 
 
 def or_reference(fn):
-    """The student's function, falling back to the teacher's solution while it still raises NotImplementedError.
-
-    So that the notebook's later cells run even when an exercise is not done yet.
+    """The student's function, falling back to the course library's (``lab.regression``) while it still raises
+    NotImplementedError, so that the notebook's later cells run even when an exercise is not done yet.
     """
     name = getattr(fn, "__name__", None)
-    reference = getattr(ref, name, None) if name else None
-    if reference is None:
-        raise ValueError(f"Pas de solution de référence nommée {name!r}.")
+    fallback = getattr(course, name, None) if name else None
+    if fallback is None:
+        raise ValueError(f"Pas de fonction {name!r} dans la bibliothèque du cours (lab.regression).")
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -62,8 +62,9 @@ def or_reference(fn):
         except NotImplementedError:
             if name not in _noted:
                 _noted.add(name)
-                print(f"ℹ️ « {name} » n'est pas encore écrit : la suite utilise la solution de l'enseignant.")
-            return reference(*args, **kwargs)
+                print(f"ℹ️ « {name} » n'est pas encore écrit : la suite utilise la version de la bibliothèque du "
+                      "cours (lab.regression).")
+            return fallback(*args, **kwargs)
 
     return wrapper
 
@@ -75,9 +76,9 @@ def check_to_tensors(to_tensors) -> None:
         n, d = int(rng.integers(20, 60)), int(rng.integers(3, 9))
         data, target = rng.normal(size=(n, d)) * 100, rng.normal(size=n)
         x, y = _pair(call(to_tensors, data.copy(), target.copy(), name="to_tensors"), "to_tensors", "x, y")
-        expect_tensor(x, "x", dtype=ref.DTYPE, dtype_hint=DOUBLE_HINT)
+        expect_tensor(x, "x", dtype=course.DTYPE, dtype_hint=DOUBLE_HINT)
         expect_tensor(x, "x", shape=(n, d), shape_hint="Une ligne par individu, une colonne par variable.")
-        expect_tensor(y, "y", dtype=ref.DTYPE, dtype_hint=DOUBLE_HINT)
+        expect_tensor(y, "y", dtype=course.DTYPE, dtype_hint=DOUBLE_HINT)
         expect_tensor(y, "y", shape=(n, 1), shape_hint=COLUMN_HINT)
         if not np.allclose(x.detach().cpu().numpy(), data, rtol=1e-5) or not np.allclose(
                 y.detach().cpu().numpy().ravel(), target, rtol=1e-5, atol=1e-6):
@@ -175,7 +176,7 @@ def check_init_params(init_params) -> None:
     w, b = _pair(call(init_params, d, name="init_params"), "init_params", "w, b")
     for value, what, shape in ((w, "w", (1, d)), (b, "b", (1,))):
         expect_tensor(value, what, shape=shape, shape_hint="w a la forme (1, d) pour x @ w.T ; b a la forme (1,).")
-        expect_tensor(value, what, dtype=ref.DTYPE, dtype_hint=DOUBLE_HINT.replace("torch.tensor(tableau_numpy) garde "
+        expect_tensor(value, what, dtype=course.DTYPE, dtype_hint=DOUBLE_HINT.replace("torch.tensor(tableau_numpy) garde "
                       "le float64 de numpy. ", "Les données sont en float32. "))
         if not value.requires_grad:
             raise CheckFailed(f"{what} n'a pas requires_grad=True : backward() ne calculera pas son gradient.")
@@ -339,10 +340,10 @@ def check_should_stop(should_stop) -> None:
         cases += [
             ([a], None, "une seule perte finie : on continue"),
             ([2 * a, a], None, "la perte baisse encore de moitié : on continue"),
-            ([a, a * (1 - tol / 10)], ref.CONVERGED, "amélioration relative bien sous la tolérance"),
-            ([a, 1.5 * a], ref.DIVERGED, "la perte remonte"),
-            ([a, float("nan")], ref.DIVERGED, "la perte est NaN"),
-            ([a, float("inf")], ref.DIVERGED, "la perte est infinie"),
+            ([a, a * (1 - tol / 10)], course.CONVERGED, "amélioration relative bien sous la tolérance"),
+            ([a, 1.5 * a], course.DIVERGED, "la perte remonte"),
+            ([a, float("nan")], course.DIVERGED, "la perte est NaN"),
+            ([a, float("inf")], course.DIVERGED, "la perte est infinie"),
         ]
     order = rng.permutation(len(cases))
     for i in order:
@@ -350,13 +351,13 @@ def check_should_stop(should_stop) -> None:
         got = call(should_stop, list(losses), tol, name="should_stop")
         if got == expected:
             continue
-        if got is not None and got not in ref.STOP_REASONS:
-            raise CheckFailed(f"should_stop a renvoyé {got!r} : attendu None ou l'un de {ref.STOP_REASONS}.")
+        if got is not None and got not in course.STOP_REASONS:
+            raise CheckFailed(f"should_stop a renvoyé {got!r} : attendu None ou l'un de {course.STOP_REASONS}.")
         message = f"should_stop({losses}, tol={tol}) renvoie {got!r} au lieu de {expected!r} ({why})."
-        if expected == ref.DIVERGED and not math.isfinite(losses[-1]):
+        if expected == course.DIVERGED and not math.isfinite(losses[-1]):
             hint = ("Une comparaison avec NaN est toujours fausse : testez d'abord math.isfinite(perte) "
                     "(NaN ou infini = divergence).")
-        elif expected == ref.DIVERGED:
+        elif expected == course.DIVERGED:
             hint = "En descente de gradient à pas fixe sur toutes les lignes, une perte qui augmente signale une divergence."
         else:
             hint = ("Le critère doit être RELATIF : (précédente - actuelle) / précédente < tol ; une différence absolue "
@@ -386,8 +387,8 @@ def check_gradient_descent(gradient_descent) -> None:
     if not np.allclose(losses[:3], first, rtol=1e-4):
         raise CheckFailed(f"Les premières pertes {np.round(losses[:3], 5).tolist()} diffèrent de la référence "
                           f"{np.round(first, 5).tolist()} (départ de zéro, un gd_step par itération).")
-    if reason != ref.CONVERGED:
-        raise CheckFailed(f"Sur un problème bien conditionné, reason vaut {reason!r} au lieu de {ref.CONVERGED!r} "
+    if reason != course.CONVERGED:
+        raise CheckFailed(f"Sur un problème bien conditionné, reason vaut {reason!r} au lieu de {course.CONVERGED!r} "
                           f"après {len(losses)} itérations : le critère d'arrêt (should_stop) n'est pas appliqué ?")
     if not (isinstance(w, torch.Tensor) and w.is_leaf and w.requires_grad):
         raise CheckFailed("Le w renvoyé doit rester une feuille avec requires_grad=True.")
@@ -399,16 +400,16 @@ def check_gradient_descent(gradient_descent) -> None:
         raise CheckFailed(f"MSE finale {got_mse:.5f} alors que les moindres carrés donnent {best_mse:.5f}.")
 
     capped = _unpack_result(call(gradient_descent, x, y, lr / 100, tol, 3, name="gradient_descent"))
-    if capped[3] != ref.MAX_ITER or len(capped[2]) != 3:
-        raise CheckFailed(f"Avec max_iter=3 et un pas minuscule, attendu 3 pertes et reason={ref.MAX_ITER!r} ; reçu "
+    if capped[3] != course.MAX_ITER or len(capped[2]) != 3:
+        raise CheckFailed(f"Avec max_iter=3 et un pas minuscule, attendu 3 pertes et reason={course.MAX_ITER!r} ; reçu "
                           f"{len(capped[2])} pertes et {capped[3]!r}.")
 
     x_raw, y_raw = _problem(d=3, scale=torch.tensor([1.0, 300.0, 300.0]))
     result = _unpack_result(call(gradient_descent, x_raw, y_raw, 0.1, tol, max_iter, name="gradient_descent"))
-    if result[3] != ref.DIVERGED:
+    if result[3] != course.DIVERGED:
         raise CheckFailed(f"Variables NON standardisées (échelle ~300) avec lr=0.1 : la perte explose, mais reason vaut "
                           f"{result[3]!r} après {len(result[2])} itérations.\n👉 Arrêtez-vous dès que should_stop "
-                          f"renvoie {ref.DIVERGED!r} et renvoyez cette raison.")
+                          f"renvoie {course.DIVERGED!r} et renvoyez cette raison.")
     if len(result[2]) > 50:
         raise CheckFailed(f"La divergence n'est détectée qu'après {len(result[2])} itérations : arrêtez dès la "
                           "première hausse (ou NaN).")
@@ -446,7 +447,7 @@ def check_test_scores(test_mse, test_r2, w, b, x_train, y_train, x_test, y_test,
     if not (math.isclose(test_r2, true_r2, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(test_mse, true_mse, rel_tol=1e-4)):
         raise CheckFailed(f"Attendu MSE {true_mse:.4f} et R² {true_r2:.4f} sur les lignes de test avec ces w et b ; "
                           f"reçu {test_mse:.4f} et {test_r2:.4f}.")
-    exact_mse, exact_r2 = ref.closed_form(x_train, y_train, x_test, y_test)
+    exact_mse, exact_r2 = course.closed_form(x_train, y_train, x_test, y_test)
     if test_r2 < exact_r2 - tolerance:
         raise CheckFailed(f"R² test {test_r2:.4f}, loin de la solution exacte ({exact_r2:.4f}) : l'entraînement s'est "
                           "arrêté trop tôt (tolérance, max_iter) ou a divergé (standardisation, lr).")

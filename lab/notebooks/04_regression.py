@@ -22,7 +22,9 @@ import matplotlib.pyplot as plt
 import torch
 from tqdm.auto import tqdm
 
+from lab import regression as course  # la bibliothèque du cours : les mêmes fonctions, déjà écrites
 from lab.data import load_california_housing
+from lab.devices import pick_device
 from lab.exercises.regression import (
     check_evaluate,
     check_gd_step,
@@ -38,9 +40,8 @@ from lab.exercises.regression import (
     check_to_tensors,
     or_reference,
 )
-from lab.solutions import regression as ref
 
-device = ref.pick_device("auto")  # "cuda" si un GPU est disponible, sinon "cpu"
+device = pick_device("auto")  # "cuda" si un GPU est disponible, sinon "cpu"
 print("calculs sur", device)
 
 # %% [markdown]
@@ -204,8 +205,8 @@ check_r2_score(r2_score)
 # et `b`.
 
 # %%
-w, b = ref.init_params(x_train_s.shape[1], device=device)
-loss = ref.mse(ref.predict(x_train_s, w, b), y_train)
+w, b = course.init_params(x_train_s.shape[1], device=device)
+loss = course.mse(course.predict(x_train_s, w, b), y_train)
 print(loss.grad_fn, "<-", loss.grad_fn.next_functions)
 loss.backward()
 print("gradient de w :", w.grad)
@@ -294,7 +295,7 @@ lr, tol, max_iter = 0.4, 1e-6, 5000
 start = time.perf_counter()
 w, b, losses, reason = or_reference(gradient_descent)(x_train_s, y_train, lr, tol, max_iter, progress=True)
 seconds = time.perf_counter() - start
-print(f"{seconds:.3f} s —", ref.explain_stop(reason, losses, lr))
+print(f"{seconds:.3f} s —", course.explain_stop(reason, losses, lr))
 
 plt.figure(figsize=(6, 3.5))
 plt.plot(losses)
@@ -310,7 +311,7 @@ plt.show()
 
 # %%
 _, _, raw_losses, raw_reason = or_reference(gradient_descent)(x_train.to(device), y_train, lr, tol, max_iter)
-print(raw_reason, "—", ref.explain_stop(raw_reason, raw_losses, lr))
+print(raw_reason, "—", course.explain_stop(raw_reason, raw_losses, lr))
 
 # %% [markdown]
 # ## 7. Évaluer sur les lignes de test
@@ -346,16 +347,16 @@ check_test_scores(test_mse, test_r2, w, b, x_train_s, y_train, x_test_s, y_test)
 # descente de gradient doit s'en approcher (écart de R² de l'ordre de 1e-4 ici).
 
 # %%
-gd_mse, gd_r2 = ref.evaluate(x_test_s, y_test, w, b)
+gd_mse, gd_r2 = course.evaluate(x_test_s, y_test, w, b)
 start = time.perf_counter()
-cf_mse, cf_r2 = ref.closed_form(x_train_s, y_train, x_test_s, y_test)
+cf_mse, cf_r2 = course.closed_form(x_train_s, y_train, x_test_s, y_test)
 cf_seconds = time.perf_counter() - start
 print(f"{'méthode':<24}{'R² test':>9}{'MSE test':>10}{'itérations':>12}{'temps (s)':>11}")
 print(f"{'descente de gradient':<24}{gd_r2:>9.4f}{gd_mse:>10.4f}{len(losses):>12}{seconds:>11.3f}")
 print(f"{'LinearRegression':<24}{cf_r2:>9.4f}{cf_mse:>10.4f}{'-':>12}{cf_seconds:>11.3f}")
 
 with torch.no_grad():
-    pred_test = ref.predict(x_test_s, w, b).cpu().ravel()
+    pred_test = course.predict(x_test_s, w, b).cpu().ravel()
 truth = y_test.cpu().ravel()
 plt.figure(figsize=(4.5, 4.5))
 plt.scatter(truth, pred_test, s=3, alpha=0.3)

@@ -18,15 +18,16 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
+from lab import regression as course  # la bibliothèque du cours : les mêmes fonctions, déjà écrites
 from lab.data import load_california_housing
+from lab.devices import pick_device
 from lab.exercises.regression import check_make_loader, check_test_scores, check_train_epoch, or_reference
-from lab.solutions import regression as ref
 
-device = ref.pick_device("auto")
+device = pick_device("auto")
 housing = load_california_housing()
-x, y = ref.to_tensors(housing.data, housing.target)
-x_train, x_test, y_train, y_test = ref.split(x, y, 0.2, 42)
-x_train_s, x_test_s = ref.standardize(x_train, x_test)
+x, y = course.to_tensors(housing.data, housing.target)
+x_train, x_test, y_train, y_test = course.split(x, y, 0.2, 42)
+x_train_s, x_test_s = course.standardize(x_train, x_test)
 print("entraînement :", tuple(x_train_s.shape), "| test :", tuple(x_test_s.shape), "| calculs sur", device)
 
 # %% [markdown]
@@ -89,7 +90,7 @@ check_train_epoch(train_epoch)
 # %%
 def fit(optimizer_class, lr, epochs=3):
     torch.manual_seed(0)  # même ordre des mini-lots pour les deux optimiseurs
-    w, b = ref.init_params(x_train_s.shape[1], device=device)
+    w, b = course.init_params(x_train_s.shape[1], device=device)
     optimizer = optimizer_class([w, b], lr=lr)
     losses = []
     for _ in tqdm(range(epochs), desc=optimizer_class.__name__, leave=False):
@@ -112,22 +113,22 @@ plt.show()
 
 # %% [markdown]
 # **Exercice 3.** Calculez `test_mse, test_r2` du modèle entraîné par SGD (`w_sgd`, `b_sgd`) sur les lignes de
-# test (`ref.evaluate(x, y, w, b)` renvoie `(mse, r2)`). Les mini-lots rendent la descente bruitée : on tolère
+# test (`course.evaluate(x, y, w, b)` renvoie `(mse, r2)`). Les mini-lots rendent la descente bruitée : on tolère
 # un R² un peu plus loin de la solution exacte.
 
 # %%
 x_test_d, y_test_d = x_test_s.to(device), y_test.to(device)
 # BEGIN SOLUTION
 # STUB: test_mse, test_r2 = ..., ...  # À vous
-test_mse, test_r2 = ref.evaluate(x_test_d, y_test_d, w_sgd, b_sgd)
+test_mse, test_r2 = course.evaluate(x_test_d, y_test_d, w_sgd, b_sgd)
 # END SOLUTION
 check_test_scores(test_mse, test_r2, w_sgd, b_sgd, x_train_s.to(device), y_train.to(device), x_test_d, y_test_d,
                   tolerance=2e-2)
 
 # %%
-exact_mse, exact_r2 = ref.closed_form(x_train_s, y_train, x_test_s, y_test)
+exact_mse, exact_r2 = course.closed_form(x_train_s, y_train, x_test_s, y_test)
 for name, (w, b) in {"SGD": (w_sgd, b_sgd), "Adam": (w_adam, b_adam)}.items():
-    mse_value, r2_value = ref.evaluate(x_test_d, y_test_d, w, b)
+    mse_value, r2_value = course.evaluate(x_test_d, y_test_d, w, b)
     print(f"{name:<6} R² test {r2_value:.4f}  MSE test {mse_value:.4f}")
 print(f"exact  R² test {exact_r2:.4f}  MSE test {exact_mse:.4f}")
 

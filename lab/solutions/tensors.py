@@ -32,10 +32,6 @@ def quantize_int8(x: torch.Tensor) -> tuple[torch.Tensor, float]:
     return q, scale
 
 
-def dequantize(q: torch.Tensor, scale: float) -> torch.Tensor:
-    return q.to(torch.float32) * scale
-
-
 def every_other_column(x: torch.Tensor) -> torch.Tensor:
     return x[:, ::2]
 

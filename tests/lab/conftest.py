@@ -2,7 +2,7 @@
 
 The home is seeded once per session from the shared raw file (``../shared`` beside the repository, or
 ``$LAB_SHARED_DIR``) with ``lab.data.seed_cache_from_csv``; ``SCIKIT_LEARN_DATA`` points at it for the tests
-and for the notebook kernels they start. Without the shared file (e.g. inside the image), an existing
+and for the notebook kernels they start. ``lab.data`` itself knows no checkout layout: only these variables. Without the shared file (e.g. inside the image), an existing
 scikit-learn cache is copied instead, and tests that need the raw file itself are skipped with the reason.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from lab import data
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DIR = Path(os.environ.get("LAB_SHARED_DIR") or REPO.parent / "shared")
+SHARED_DIR = Path(os.environ.get(data.ENV_SHARED_DIR) or REPO.parent / "shared")
 HOUSING_CSV = SHARED_DIR / "data" / "california_housing" / "cal_housing.csv"
 
 

@@ -39,13 +39,8 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.delenv(data.ENV_CSV, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(data, "_REPO_SHARED_CSV", tmp_path / "no-shared" / "cal_housing.csv")
-    monkeypatch.setattr(data, "_default_locations",
-                        lambda home: [p for p in _original_locations(home) if not str(p).startswith("/opt/")])
+    monkeypatch.delenv(data.ENV_SHARED_DIR, raising=False)
     return calls
-
-
-_original_locations = data._default_locations
 
 
 def _expected_from_csv(csv):

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import notebooks
-from lab.notebooks import DEFAULT_STUB, MarkerError, transform
-from lab.notebooks.__main__ import main
+from lab import notebook_builder
+from lab.notebook_builder import DEFAULT_STUB, MarkerError, main, transform
 
 SOURCE = """\
 # %%
@@ -104,7 +103,7 @@ def test_malformed_regions_are_rejected_with_the_line(bad, where):
 
 
 def test_every_course_source_has_well_formed_regions_and_stubs():
-    found = notebooks.sources()
+    found = notebook_builder.sources()
     assert [p.name[:2] for p in found] == sorted(p.name[:2] for p in found) and found
     for source in found:
         text = source.read_text(encoding="utf-8")
@@ -119,7 +118,7 @@ def test_cli_writes_student_notebooks_without_overwriting(tmp_path, capsys):
     dest = tmp_path / "module1"
     assert main(["student", str(dest)]) == 0
     names = sorted(p.name for p in dest.iterdir())
-    assert names == [f"{p.stem}.ipynb" for p in notebooks.sources()]
+    assert names == [f"{p.stem}.ipynb" for p in notebook_builder.sources()]
     first = dest / names[0]
     nb = json.loads(first.read_text(encoding="utf-8"))
     assert nb["metadata"]["kernelspec"]["name"] == "python3" and "jupytext" not in nb["metadata"]
@@ -140,18 +139,18 @@ def test_cli_writes_student_notebooks_without_overwriting(tmp_path, capsys):
 
 def test_cli_solutions_contain_the_solution_code(tmp_path):
     assert main(["solutions", str(tmp_path)]) == 0
-    source = notebooks.sources()[0]
+    source = notebook_builder.sources()[0]
     nb = json.loads((tmp_path / f"{source.stem}.ipynb").read_text(encoding="utf-8"))
     text = "\n".join("".join(c["source"]) for c in nb["cells"])
     assert "NotImplementedError(\"Exercice" not in text and "# STUB:" not in text
 
 
 def test_cli_list_and_bad_usage():
-    run = subprocess.run([sys.executable, "-m", "lab.notebooks", "list"], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "lab.notebook_builder", "list"], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert run.returncode == 0
-    assert run.stdout.split() == [p.stem for p in notebooks.sources()]
-    bad = subprocess.run([sys.executable, "-m", "lab.notebooks", "nope"], capture_output=True, text=True,
+    assert run.stdout.split() == [p.stem for p in notebook_builder.sources()]
+    bad = subprocess.run([sys.executable, "-m", "lab.notebook_builder", "nope"], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
@@ -168,7 +167,7 @@ def test_every_exercise_is_checked_in_its_cell_or_the_next():
     import jupytext
 
     check_call = re.compile(r"^[^#\n]*\bcheck_\w+\s*\(", re.MULTILINE)
-    for source in notebooks.sources():
+    for source in notebook_builder.sources():
         cells = [c for c in jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent").cells
                  if c.cell_type == "code"]
         for i, cell in enumerate(cells):

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from nbclient import NotebookClient
 
-from lab import notebooks
+from lab import notebook_builder
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = notebooks.sources()
+SOURCES = notebook_builder.sources()
 IDS = [s.stem for s in SOURCES]
 CHECK_CALL = re.compile(r"^[^#\n]*\bcheck_\w+\s*\(", re.MULTILINE)
 VERSIONS = {"test_solved_notebook_runs_and_every_check_passes": True,
@@ -28,7 +28,7 @@ VERSIONS = {"test_solved_notebook_runs_and_every_check_passes": True,
 
 def _execute(source: Path, solution: bool, cwd: Path):
     """Run one version of a notebook in a fresh kernel, cwd ``cwd``, with the repo importable and Agg plots."""
-    nb = notebooks.build(source, solution=solution)
+    nb = notebook_builder.build(source, solution=solution)
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=not solution,

@@ -1,6 +1,6 @@
-"""``python -m lab.regression``: the whole regression exercise end to end, gradient descent against the closed form.
+"""``python -m lab.regression``: the whole regression exercise end to end, gradient descent against the exact solution.
 
-Prints, for gradient descent and for scikit-learn's closed-form ``LinearRegression``: test R², test MSE,
+Prints, for gradient descent and for scikit-learn's exact ``LinearRegression``: test R², test MSE,
 iterations, stopping reason, time (``--json`` for machine-readable output). PyTorch runs on one CPU thread by
 default (``--threads``): faster for this small problem. Exit codes: 0 done, 1 data
 unavailable (see ``lab.data``), 2 bad options.
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from lab.solutions import regression as ref
+from lab import regression as ref
 
 
 def _test_size(text: str) -> float:
@@ -75,10 +75,10 @@ def _print_table(out: dict) -> None:
     gd, cf = out["gradient_descent"], out["closed_form"]
     print(f"California housing : {out['n_train']} lignes d'entraînement, {out['n_test']} de test "
           f"(test_size={out['test_size']}, seed={out['seed']}), périphérique {out['device']}")
-    print(f"{'méthode':<22}{'R² test':>10}{'MSE test':>10}{'itérations':>12}{'temps (s)':>11}  arrêt")
-    print(f"{'descente de gradient':<22}{gd['test_r2']:>10.4f}{gd['test_mse']:>10.4f}{gd['iterations']:>12}"
+    print(f"{'méthode':<26}{'R² test':>10}{'MSE test':>10}{'itérations':>12}{'temps (s)':>11}  arrêt")
+    print(f"{'descente de gradient':<26}{gd['test_r2']:>10.4f}{gd['test_mse']:>10.4f}{gd['iterations']:>12}"
           f"{gd['seconds']:>11.3f}  {gd['stop_reason']}")
-    print(f"{'forme close (sklearn)':<22}{cf['test_r2']:>10.4f}{cf['test_mse']:>10.4f}{'-':>12}"
+    print(f"{'solution exacte (sklearn)':<26}{cf['test_r2']:>10.4f}{cf['test_mse']:>10.4f}{'-':>12}"
           f"{cf['seconds']:>11.3f}  {cf['stop_reason']}")
     print(f"Écart de R² : {out['r2_gap']:.2e}. {gd['message']}")
 

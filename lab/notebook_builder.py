@@ -1,7 +1,8 @@
-"""Course notebooks: jupytext "percent" sources, turned into student (stubs) or solved ``.ipynb`` files.
+"""``python -m lab.notebook_builder {student,solutions,list}``: the course notebooks for students or the teacher.
 
-Each ``NN_name.py`` in this folder is one notebook (see README.md for why they are stored as text). Code cells
-may hold solution regions::
+The notebooks are jupytext "percent" sources, ``lab/notebooks/NN_name.py`` (see lab/notebooks/README.md for why
+they are stored as text), turned here into student (stubs) or solved ``.ipynb`` files. Code cells may hold
+solution regions::
 
     # BEGIN SOLUTION
     # STUB: result = ...  # À vous : sélectionnez une colonne sur deux
@@ -14,16 +15,22 @@ may hold solution regions::
 
 The source file itself is the solved notebook as plain Python (markers are comments), so
 ``python lab/notebooks/01_tenseurs.py`` runs it.
+
+The image's start script runs ``python -m lab.notebook_builder student /home/student/work/module1`` at every
+container start: it only writes notebooks that are missing, so a student's work is never overwritten
+(``--force`` does).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent
+NOTEBOOK_DIR = Path(__file__).resolve().parent / "notebooks"
 _SOURCE_NAME = re.compile(r"^\d\d_\w+\.py$")
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION[ \t]*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
@@ -74,7 +81,7 @@ def transform(text: str, *, solution: bool) -> str:
 
 
 def sources() -> list[Path]:
-    """The notebook sources of this folder, in course order."""
+    """The notebook sources (``lab/notebooks/NN_name.py``), in course order."""
     return sorted(p for p in NOTEBOOK_DIR.iterdir() if _SOURCE_NAME.match(p.name))
 
 
@@ -132,3 +139,45 @@ def write_notebooks(dest: Path, *, solution: bool, force: bool = False) -> list[
         _write_atomic(target, nbformat.writes(build(source, solution=solution)))
         results.append((target, "remplacé" if existed else "écrit"))
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lab.notebook_builder",
+        description="Écrit les notebooks du module 1 (version étudiant ou corrigée).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("student", "notebooks à compléter (exercices vides), sans sorties"),
+        ("solutions", "notebooks corrigés, pour l'enseignant"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("dest", type=Path, help="dossier de destination (créé si besoin)")
+        sub.add_argument("--force", action="store_true",
+                         help="remplace les notebooks déjà présents (sinon ils sont conservés)")
+    commands.add_parser("list", help="liste les notebooks disponibles")
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        for source in sources():
+            print(source.stem)
+        return 0
+    try:
+        results = write_notebooks(args.dest, solution=args.command == "solutions", force=args.force)
+    except ImportError as exc:
+        print(f"erreur : {exc.name or exc} manque pour écrire des notebooks ; installez-les avec "
+              "pip install jupytext nbformat (ou pip install 'lab[notebooks]').", file=sys.stderr)
+        return 1
+    except (OSError, MarkerError) as exc:
+        print(f"erreur : impossible d'écrire les notebooks dans {args.dest} : {exc}", file=sys.stderr)
+        return 1
+    for path, status in results:
+        print(f"{status:9} {path}")
+    kept = sum(status == "conservé" for _, status in results)
+    if kept:
+        print(f"{kept} notebook(s) existant(s) conservé(s) ; --force pour les remplacer.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
