@@ -16,6 +16,8 @@ names the known mistake whose results the student's match. Inside IPython/Jupyte
 
 from __future__ import annotations
 
+import collections
+import inspect
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,6 +36,11 @@ __all__ = [
     "expect_tensor",
     "expect_close",
     "count_torch_calls",
+    "trace",
+    "Trace",
+    "copy_args",
+    "unchanged",
+    "mutation",
     "same",
     "describe",
     "compare_with_reference",
@@ -89,12 +96,14 @@ def call(
     *args: Any,
     name: str,
     on_error: Callable[[BaseException], str | None] | None = None,
+    record: Trace | None = None,
     **kwargs: Any,
 ) -> Any:
     """Call the student's function ``fn`` and return its result, turning stubs into ``NotDone``.
 
     ``on_error`` maps an exception raised by the student's code to a specific hint (or ``None`` for the
-    generic message); the original exception stays attached as ``__cause__`` for the curious.
+    generic message); the original exception stays attached as ``__cause__`` for the curious. With ``record``
+    (a ``Trace``), the call runs under it, so the check can see what the student's code did in torch.
     """
     if fn is Ellipsis or fn is None:
         raise _not_done(name)
@@ -104,7 +113,11 @@ def call(
             f"pas une valeur de type {type(fn).__name__}."
         )
     try:
-        result = fn(*args, **kwargs)
+        if record is not None:
+            with record:
+                result = fn(*args, **kwargs)
+        else:
+            result = fn(*args, **kwargs)
     except NotImplementedError as exc:
         if _is_stub_error(exc):
             raise _not_done(name) from None
@@ -193,16 +206,57 @@ def expect_close(
         raise CheckFailed(message)
 
 
-class _CallCounter(torch.overrides.TorchFunctionMode):
-    """Counts torch operations (functions and tensor methods) run while active."""
+class Trace(torch.overrides.TorchFunctionMode):
+    """Records the torch operations (functions, tensor methods) run while active, by name.
+
+    Also records whether an operation built an autograd graph (an output that requires grad, computed while
+    grad mode is on): what ``torch.no_grad()`` is meant to prevent.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
+        self.names: collections.Counter[str] = collections.Counter()
+        self.built_graph = False
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         self.count += 1
-        return func(*args, **(kwargs or {}))
+        self.names[getattr(func, "__name__", str(func))] += 1
+        result = func(*args, **(kwargs or {}))
+        if not self.built_graph and torch.is_grad_enabled():
+            outputs = result if isinstance(result, (tuple, list)) else (result,)
+            self.built_graph = any(isinstance(o, torch.Tensor) and o.grad_fn is not None for o in outputs)
+        return result
+
+    def used_autograd(self) -> bool:
+        """``backward()`` or ``torch.autograd.grad`` ran: the gradient came from autograd."""
+        return bool(self.names["backward"] or self.names["grad"])
+
+    def python_level(self) -> str | None:
+        """A French description of the first way values left torch for Python, or None."""
+        for names, text in _PYTHON_LEVEL:
+            used = [n for n in names if self.names[n]]
+            if used:
+                return text
+        return None
+
+
+#: Ways values leave torch for Python: each is a loop in disguise in an exercise about patterns.
+_PYTHON_LEVEL = [
+    (("tolist",), "`.tolist()` copie les valeurs dans des listes Python, que votre code parcourt ensuite"),
+    (("numpy", "__array__"), "`.numpy()` (ou np.array) fait faire le travail par NumPy, puis revient à torch"),
+    (("unbind", "__iter__"), "`for ... in x` parcourt le tenseur en Python, une ligne (ou une valeur) à la fois"),
+    (("item", "__float__", "__int__", "__index__", "__bool__"),
+     "`.item()` (ou float(), int(), un `if` sur une valeur) lit les valeurs une à une en Python"),
+]
+
+
+def trace(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Trace]:
+    """Run ``fn(*args, **kwargs)`` and return its result with the ``Trace`` of what it did in torch."""
+    recorder = Trace()
+    with recorder:
+        result = fn(*args, **kwargs)
+    return result, recorder
 
 
 def count_torch_calls(fn: Callable[..., Any], *args: Any) -> tuple[Any, int]:
@@ -211,10 +265,56 @@ def count_torch_calls(fn: Callable[..., Any], *args: Any) -> tuple[Any, int]:
     A pattern (``x[:, ::2]``, a mask) costs a handful of operations whatever the size of ``x``;
     a Python loop over elements costs one or more per element, which is how checks detect loops.
     """
-    counter = _CallCounter()
-    with counter:
-        result = fn(*args)
-    return result, counter.count
+    result, recorder = trace(fn, *args)
+    return result, recorder.count
+
+
+def unchanged(before: Any, after: Any) -> bool:
+    """The argument ``after`` still holds what ``before`` (a copy taken before the call) held."""
+    if isinstance(before, torch.Tensor):
+        if not isinstance(after, torch.Tensor) or after.shape != before.shape or after.dtype != before.dtype:
+            return False
+        if before.device.type == "meta":
+            return True
+        a, b = after.detach().cpu(), before.detach().cpu()
+        if a.is_floating_point():
+            return bool(((a == b) | (a.isnan() & b.isnan())).all())
+        return torch.equal(a, b)
+    if isinstance(before, (list, tuple)):
+        return isinstance(after, (list, tuple)) and len(before) == len(after) and all(
+            unchanged(x, y) for x, y in zip(before, after))
+    if isinstance(before, dict):
+        return before == after
+    return True
+
+
+def copy_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A deep enough copy of a check's inputs: tensors cloned, lists and dicts copied."""
+    def one(a: Any) -> Any:
+        if isinstance(a, torch.Tensor):
+            return a.detach().clone() if not a.requires_grad else a.detach().clone().requires_grad_(True)
+        if isinstance(a, (list, tuple)):
+            return type(a)(one(x) for x in a)
+        if isinstance(a, dict):
+            return {k: one(v) for k, v in a.items()}
+        return a
+    return tuple(one(a) for a in args)
+
+
+def mutation(fn: Any, given: tuple[Any, ...], before: tuple[Any, ...], name: str) -> CheckFailed | None:
+    """A failure naming the argument ``fn`` modified in place (``given`` after the call vs ``before``), or None."""
+    for index, (after, original) in enumerate(zip(given, before)):
+        if unchanged(original, after):
+            continue
+        try:
+            params = list(inspect.signature(fn).parameters)
+            arg = params[index] if index < len(params) else f"n°{index + 1}"
+        except (TypeError, ValueError):
+            arg = f"n°{index + 1}"
+        return CheckFailed(
+            f"« {name} » modifie son argument {arg} en place : l'appelant le retrouve changé.\n👉 Ne modifiez "
+            f"pas {arg} (pas de {arg} += ..., {arg}.add_(...), {arg}[...] = ...) : calculez un nouveau tenseur.")
+    return None
 
 
 def same(a: Any, b: Any, *, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
@@ -276,28 +376,41 @@ def compare_with_reference(
     on_error: Callable[[BaseException], str | None] | None = None,
     max_ops: int | None = None,
     loop_hint: str = "Pensez aux motifs (tranches, masques) plutôt qu'aux boucles.",
+    modifies_inputs: bool = False,
+    normalize: Callable[[Any], Any] | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-6,
 ) -> None:
     """Run the student's ``fn`` and ``reference`` on each argument tuple and explain the first difference.
 
-    Each argument tuple is cloned for each call, so an in-place mistake cannot hide. When a wrong result equals
-    what a known mistake gives on every input (``mistakes``: ``(wrong_function, hint)`` pairs, tried in order),
-    its hint is shown; otherwise ``hint``. ``max_ops`` bounds the number of torch operations (loops exceed it).
+    Each argument tuple is copied for each call, so an in-place mistake cannot hide, and an argument the student
+    modifies is named (unless ``modifies_inputs``). When a wrong result equals what a known mistake gives on every
+    input (``mistakes``: ``(wrong_function, hint)`` pairs, tried in order), its hint is shown; otherwise ``hint``.
+    ``max_ops`` makes it a no-loop exercise: more torch operations than that, or values read in Python
+    (``.tolist()``, ``.item()``, iterating, NumPy), is a loop. ``normalize`` maps an acceptable variant of the
+    result (another integer dtype, say) onto the reference's form before comparing.
     """
-    def fresh(args: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
-
     require(fn, name)
     if not callable(fn):
         call(fn, name=name)  # raises the "must be a function" failure
     results = []
     for args in inputs:
-        got, ops = call(count_torch_calls, fn, *fresh(args), name=name, on_error=on_error)
-        if max_ops is not None and ops > max_ops:
-            raise CheckFailed(f"« {name} » effectue {ops} opérations torch sur un {describe(args[0])} : "
-                              f"c'est une boucle.\n👉 {loop_hint}")
-        expected = reference(*fresh(args))
+        given = copy_args(args)
+        before = copy_args(given)
+        recorder = Trace()
+        got = call(fn, *given, name=name, on_error=on_error, record=recorder)
+        if max_ops is not None:
+            python = recorder.python_level()
+            if python or recorder.count > max_ops:
+                what = python or f"il effectue {recorder.count} opérations torch"
+                raise CheckFailed(f"« {name} » sur un {describe(args[0])} : {what}. C'est une boucle.\n👉 {loop_hint}")
+        if not modifies_inputs:
+            failure = mutation(fn, given, before, name)
+            if failure is not None:
+                raise failure
+        if normalize is not None:
+            got = normalize(got)
+        expected = reference(*copy_args(args))
         results.append((args, got, expected))
     wrong = [r for r in results if not same(r[1], r[2], rtol=rtol, atol=atol)]
     if not wrong:
@@ -306,7 +419,7 @@ def compare_with_reference(
     def matches(mistake: Callable[..., Any]) -> bool:
         """The student's results are exactly what this known mistake gives, on every input."""
         try:
-            return all(same(got, mistake(*fresh(args)), rtol=rtol, atol=atol) for args, got, _ in results)
+            return all(same(got, mistake(*copy_args(args)), rtol=rtol, atol=atol) for args, got, _ in results)
         except Exception:  # a mistake that cannot even run on these inputs is not this one
             return False
 

@@ -10,17 +10,22 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok
+from lab.checks import CheckFailed, Trace, as_float, call, expect_close, expect_tensor, fresh_generator, ok
+from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 
 _REQUIRES_GRAD = ("Un gradient n'est calculé que pour les tenseurs créés avec requires_grad=True "
                   "(torch.tensor(valeur, requires_grad=True)) ; sinon .grad vaut None.")
 _LEAF_LOST = ("w = w - lr * w.grad crée un NOUVEAU tenseur, résultat d'un calcul : ce n'est plus une feuille "
               "du graphe, son .grad reste None (et l'appelant garde l'ancien w). Modifiez w en place, hors du "
-              "graphe : with torch.no_grad(): w -= lr * w.grad (ou w.data -= lr * w.grad).")
+              "graphe : with torch.no_grad(): w -= lr * w.grad.")
 _IN_PLACE_LEAF = ("w demande un gradient : une modification en place serait enregistrée dans le graphe, ce "
                   "qu'autograd refuse. Faites la mise à jour hors du graphe : with torch.no_grad(): "
-                  "w -= lr * w.grad (ou w.data -= lr * w.grad).")
+                  "w -= lr * w.grad")
+_ZERO_TOO_EARLY = ("Avant le premier backward(), w.grad vaut None : il n'y a encore rien à remettre à zéro. "
+                   "Remettez le gradient à zéro APRÈS la mise à jour (ou testez if w.grad is not None).")
+_BY_HAND = ("Le résultat est juste, mais calculé sans autograd : l'exercice porte sur autograd. "
+            "Construisez la perte avec des opérations torch, appelez backward(), puis lisez .grad.")
 _NOT_SCALAR = ("backward() sans argument exige une perte SCALAIRE (un seul nombre) : réduisez avec .sum() "
                "(ou .mean()) avant backward().")
 
@@ -41,6 +46,8 @@ _FUNCTIONS = [
 
 def _explain_grad(exc: BaseException) -> str | None:
     text = str(exc)
+    if "NoneType" in text and "zero_" in text:
+        return _ZERO_TOO_EARLY
     if "does not require grad" in text or ("NoneType" in text and ("item" in text or "grad" in text)):
         return _REQUIRES_GRAD
     if "implicitly created only for scalar" in text:
@@ -52,7 +59,8 @@ def check_derivatives(derivatives) -> None:
     rng = _rng()
     for label, f, exact in rng.sample(_FUNCTIONS, 3) + [_FUNCTIONS[0]]:
         a_val, b_val = round(rng.uniform(-2, 2), 3), round(rng.uniform(-2, 2), 3)
-        got = call(derivatives, f, a_val, b_val, name="derivatives", on_error=_explain_grad)
+        recorder = Trace()
+        got = call(derivatives, f, a_val, b_val, name="derivatives", on_error=_explain_grad, record=recorder)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise CheckFailed("derivatives doit renvoyer le couple (dz/da, dz/db).")
         da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
@@ -63,6 +71,9 @@ def check_derivatives(derivatives) -> None:
                     else "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item().")
             raise CheckFailed(f"Pour z = {label} en a = {a_val}, b = {b_val} : attendu ({ea:.4g}, {eb:.4g}), "
                               f"obtenu ({da:.4g}, {db:.4g}).\n👉 {hint}")
+        if not recorder.used_autograd():
+            raise CheckFailed(f"derivatives n'appelle pas backward() : les dérivées ne viennent pas d'autograd "
+                              f"(différences finies ?).\n👉 {_BY_HAND}")
     ok("derivatives : pour z = 2a + b, dz/da = 2.0 et dz/db = 1.0, comme dans les diapositives.")
 
 
@@ -98,7 +109,14 @@ def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
     for _ in range(3):
         shape = tuple(rng.randint(2, 6) for _ in range(rng.randint(1, 3)))
         A = torch.randn(shape, generator=g)
-        got = call(grad_sum_of_squares, A.clone(), name="grad_sum_of_squares", on_error=_explain_grad)
+        given = A.clone()
+        recorder = Trace()
+        got = call(grad_sum_of_squares, given, name="grad_sum_of_squares", on_error=_explain_grad,
+                   record=recorder)
+        if given.requires_grad or not torch.equal(given, A):
+            raise CheckFailed("grad_sum_of_squares a modifié le tenseur reçu (requires_grad_ ou valeurs) : "
+                              "l'appelant le retrouve changé.\n👉 Travaillez sur une copie : "
+                              "A = A.clone().requires_grad_(True).")
         expect_tensor(got, "le gradient", shape=A.shape,
                       shape_hint="Le gradient a la même forme que le tenseur d'origine : renvoyez A.grad.")
         got = got.detach()
@@ -107,6 +125,9 @@ def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
                               "👉 L = (A ** 2).sum()")
         expect_close(got, 2 * A, "le gradient de L = somme des carrés", rtol=1e-4, atol=1e-5,
                      hint="A.requires_grad_(True), L = (A ** 2).sum(), L.backward(), puis A.grad (= 2A).")
+        if not recorder.used_autograd():
+            raise CheckFailed(f"grad_sum_of_squares renvoie bien 2A, mais sans backward() : c'est la dérivée "
+                              f"écrite à la main.\n👉 {_BY_HAND}")
     ok("grad_sum_of_squares : une perte scalaire, un gradient de la forme de A (ici 2A).")
 
 
@@ -170,11 +191,14 @@ def check_descent(descent, plot: bool = False) -> None:
         text = str(exc)
         if "leaf Variable" in text:
             return _IN_PLACE_LEAF
+        if "NoneType" in text and "zero_" in text:
+            return _ZERO_TOO_EARLY
         if "NoneType" in text or "does not require grad" in text:
             return _LEAF_LOST
         return _explain_grad(exc)
 
-    call(descent, w, loss_fn, lr, n_steps, name="descent", on_error=explain)
+    recorder = Trace()
+    call(descent, w, loss_fn, lr, n_steps, name="descent", on_error=explain, record=recorder)
     expected = w0.clone().requires_grad_(True)
     ref.descent(expected, loss_fn, lr, n_steps)
     if torch.equal(w.detach(), w0):
@@ -188,6 +212,8 @@ def check_descent(descent, plot: bool = False) -> None:
         raise CheckFailed(f"Après {n_steps} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
                           f"{expected.detach().tolist()}.\n👉 Une étape : L = loss_fn(w) ; L.backward() ; sous "
                           "torch.no_grad() : w -= lr * w.grad ; puis w.grad.zero_().")
+    if not recorder.used_autograd():
+        raise CheckFailed(f"descent n'appelle pas backward() : le gradient ne vient pas d'autograd.\n👉 {_BY_HAND}")
     if plot:
         _plot_descent(descent, loss_fn, w0, lr)
     ok(f"descent : {n_steps} étapes identiques à la référence, w reste une feuille du graphe.")
@@ -214,25 +240,35 @@ def _plot_descent(descent, loss_fn, w0: torch.Tensor, lr: float, n_steps: int = 
 
 
 def check_to_numpy(to_numpy) -> None:
+    """On a (simulated, and real when present) GPU: ``.numpy()`` needs the values on the CPU first."""
     rng, g = _rng(), fresh_generator()
-    x = torch.randn(rng.randint(2, 6), rng.randint(2, 6), generator=g, requires_grad=True)
-    t = x * 2  # a tensor inside a graph, like a model's output
 
     def explain(exc: BaseException) -> str | None:
-        if "requires grad" in str(exc):
+        text = str(exc)
+        if "requires grad" in text:
             return ("t fait partie du graphe de calcul : détachez-le d'abord, t.detach().numpy() "
                     "(et .cpu() s'il est sur GPU).")
+        if "device type tensor to numpy" in text:
+            return ("t est sur le GPU : NumPy ne lit que la mémoire centrale. Copiez-le d'abord sur le CPU : "
+                    "t.detach().cpu().numpy().")
         return None
 
-    got = call(to_numpy, t, name="to_numpy", on_error=explain)
-    if not isinstance(got, np.ndarray):
-        raise CheckFailed(f"to_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
-                          "👉 t.detach().cpu().numpy()")
-    if got.shape != tuple(t.shape) or not np.allclose(got, t.detach().numpy()):
-        raise CheckFailed("Le tableau n'a pas les valeurs de t.")
-    if t.grad_fn is None or not x.requires_grad:
-        raise CheckFailed("to_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.")
-    ok("to_numpy : detach() sort du graphe, puis .cpu().numpy().")
+    places = [("CPU", lambda v: v.requires_grad_(True)), ("GPU", lambda v: on_gpu(v, requires_grad=True))]
+    if real_gpu() is not None:
+        places.append(("GPU réel", lambda v: v.to(real_gpu()).requires_grad_(True)))
+    for where, place in places:
+        values = torch.randn(rng.randint(2, 6), rng.randint(2, 6), generator=g)
+        x = place(values.clone())
+        t = x * 2  # a tensor inside a graph, like a model's output
+        got = call(to_numpy, t, name="to_numpy", on_error=explain)
+        if not isinstance(got, np.ndarray):
+            raise CheckFailed(f"to_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
+                              "👉 t.detach().cpu().numpy()")
+        if got.shape != tuple(t.shape) or not np.allclose(got, (values * 2).numpy()):
+            raise CheckFailed(f"Le tableau n'a pas les valeurs de t (tenseur sur le {where}).")
+        if t.grad_fn is None or not x.requires_grad:
+            raise CheckFailed("to_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.")
+    ok("to_numpy : detach() sort du graphe, .cpu() ramène les valeurs du GPU, puis .numpy().")
 
 
 def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
@@ -269,6 +305,9 @@ def check_graph_node_names(graph_node_names) -> None:
         if len(norm) > len(expected) and set(norm) == set(expected):
             hint = ("Un nœud peut être atteint par plusieurs chemins (y est utilisé deux fois) : gardez un "
                     "ensemble des nœuds déjà vus.")
+        elif len(norm) < len(expected) and set(norm) == set(expected):
+            hint = ("Deux nœuds différents peuvent porter le même nom (a et b ont chacun leur AccumulateGrad) : "
+                    "retenez les nœuds déjà vus (les objets node), pas leurs noms.")
         elif len(norm) <= 2:
             hint = "Suivez les arêtes : node.next_functions donne les nœuds précédents, à parcourir à leur tour."
         else:

@@ -1,11 +1,13 @@
 """Checks, part 00 (environment): the course's rules as checks a student can run.
 
-Rule 1: not the newest Python. Rule 2: work in an environment. Saving an environment: ``pip freeze``.
+Rule 1: not the newest Python. Rule 2: work in an environment. Saving an environment: ``pip freeze`` and
+``conda env export``.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import string
 import sys
@@ -20,7 +22,7 @@ from lab.solutions.environment import MIN_AGE_DAYS, RELEASE_DATES
 __all__ = [
     "RELEASE_DATES", "MIN_AGE_DAYS", "diagnostic",
     "check_python_version", "check_follows_rule_1", "check_environment_kind",
-    "check_parse_freeze", "check_differences",
+    "check_parse_freeze", "check_differences", "check_export_versions",
     "TERMINAL_FREEZE", "check_terminal_freeze",
 ]
 
@@ -100,19 +102,30 @@ def check_follows_rule_1(follows_rule_1) -> None:
 
 
 def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]:
-    """(prefix, base_prefix, expected) triples on real folders: a venv, a conda env, a bare install."""
+    """(prefix, base_prefix, expected) triples on real folders, named like real installs and like decoys.
+
+    Real conda layouts do not always say "conda" (``~/miniforge3``, ``~/micromamba/envs/cours``, a base install),
+    and a folder called ``envs`` or ``conda-...`` proves nothing: only ``conda-meta`` does.
+    """
     def folder(*parts: str) -> Path:
         path = root.joinpath(*parts)
         path.mkdir(parents=True)
         return path
 
-    word = "".join(rng.choices(string.ascii_lowercase, k=6))
-    base = folder(f"python-{word}")
-    venv = folder(f"venv-{word}")
-    conda = folder("conda", "envs", word)
-    (conda / "conda-meta").mkdir()
-    bare = folder(f"usr-{word}")
-    cases = [(str(venv), str(base), "venv"), (str(conda), str(conda), "conda"), (str(bare), str(bare), "aucun")]
+    def word() -> str:
+        return "".join(rng.choices(string.ascii_lowercase, k=6))
+
+    base = folder(f"python-{word()}")
+    venv = folder(word(), rng.choice([".venv", "env", word()]))
+    conda_env = folder(rng.choice(["micromamba", "miniforge3", "mambaforge", word()]), "envs", word())
+    conda_base = folder(rng.choice(["miniforge3", "mambaforge", "opt-" + word()]))
+    for prefix in (conda_env, conda_base):
+        (prefix / "conda-meta").mkdir()
+    decoy = folder(rng.choice(["conda-" + word(), "envs"]), word())  # a plain Python in a conda-sounding folder
+    bare = folder(f"usr-{word()}")
+    cases = [(str(venv), str(base), "venv"), (str(conda_env), str(conda_env), "conda"),
+             (str(conda_base), str(conda_base), "conda"), (str(decoy), str(decoy), "aucun"),
+             (str(bare), str(bare), "aucun")]
     rng.shuffle(cases)
     return cases
 
@@ -124,6 +137,13 @@ def check_environment_kind(environment_kind) -> None:
             got = call(environment_kind, prefix, base_prefix, name="environment_kind")
             if got == expected:
                 continue
+            if got in ("conda", "aucun") and expected in ("conda", "aucun"):
+                raise CheckFailed(
+                    f"environment_kind({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n👉 Le nom "
+                    "des dossiers ne prouve rien : miniforge3 ou micromamba/envs/... ne contiennent pas toujours "
+                    "« conda », et un dossier « envs » ou « conda-... » peut abriter un Python ordinaire. Seul le "
+                    "dossier conda-meta dans le préfixe signe un environnement conda : "
+                    "Path(prefix, 'conda-meta').is_dir().")
             hints = {
                 "conda": "Un environnement conda ne change pas sys.base_prefix : reconnaissez-le au dossier "
                          "conda-meta dans le préfixe (Path(prefix, 'conda-meta').is_dir()).",
@@ -142,6 +162,8 @@ def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
     names = rng.sample(["torch", "numpy", "scikit-learn", "matplotlib", "tqdm", "jupyterlab", "pandas",
                         "scipy", "ipykernel", "nvidia-ml-py", "typing_extensions", "Jinja2"], k=7)
     pinned = {name: f"{rng.randrange(0, 30)}.{rng.randrange(0, 20)}.{rng.randrange(0, 9)}" for name in names}
+    if "torch" in pinned and rng.random() < 0.5:
+        pinned["torch"] += "+cu130"  # a local version, as the CUDA wheels have
     lines = [f"{name}=={version}" for name, version in pinned.items()]
     lines[rng.randrange(len(lines))] += "  "  # trailing spaces happen when files are edited by hand
     lines.insert(rng.randrange(len(lines)), "mon-paquet @ file:///home/etudiant/mon-paquet")
@@ -164,6 +186,9 @@ def check_parse_freeze(parse_freeze) -> None:
     got = call(parse_freeze, text, name="parse_freeze", on_error=explain)
     if not isinstance(got, dict):
         raise CheckFailed(f"parse_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+    if all(isinstance(k, str) for k in got) and len({canonical_name(k) for k in got}) == len(got) and \
+            {canonical_name(k): v for k, v in got.items()} == {canonical_name(k): v for k, v in expected.items()}:
+        got = expected  # names written as pip prints them, or normalised (PEP 503: Jinja2 -> jinja2): both right
     if got != expected:
         extra = sorted(set(got) - set(expected))
         wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
@@ -179,6 +204,11 @@ def check_parse_freeze(parse_freeze) -> None:
     ok(f"parse_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
 
 
+def canonical_name(name: str) -> str:
+    """A package name as PEP 503 compares them: case, and runs of - _ . do not matter."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def check_differences(differences) -> None:
     rng = _rng()
     names = [f"paquet{i}" for i in rng.sample(range(100), 12)]
@@ -187,7 +217,11 @@ def check_differences(differences) -> None:
     after[names[3]] = before[names[3]]  # at least one unchanged
     after[names[4]] = before[names[4]] + ".post1"  # at least one changed
     expected = ref.differences(before, after)
-    got = call(differences, dict(before), dict(after), name="differences")
+    given_before, given_after = dict(before), dict(after)
+    got = call(differences, given_before, given_after, name="differences")
+    if given_before != before or given_after != after:
+        raise CheckFailed("differences a modifié un de ses dictionnaires (pop, del, update…) : l'appelant perd ses "
+                          "données.\n👉 Lisez before et after sans les changer (before.get(nom), after.keys()...).")
     if not isinstance(got, dict):
         raise CheckFailed(f"differences doit renvoyer un dictionnaire, pas {type(got).__name__}.")
     got = {k: tuple(v) if isinstance(v, list) else v for k, v in got.items()}
@@ -258,3 +292,56 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
     torch_version = got.get("torch")
     ok(f"{path.name} : {len(got)} paquets épinglés, exactement ceux de ce notebook"
        + (f" (torch {torch_version})" if torch_version else "") + " : le terminal utilise bien le Python du lab.")
+
+
+def _fake_conda_export(rng: random.Random) -> tuple[str, dict[str, str]]:
+    """A ``conda env export`` as conda writes it (with or without --no-builds), and its {name: version}."""
+    builds = rng.random() < 0.6
+    conda = {"python": f"3.{rng.randrange(10, 14)}.{rng.randrange(0, 12)}", "pip": f"2{rng.randrange(3, 6)}.{rng.randrange(0, 3)}",
+             "numpy": f"2.{rng.randrange(0, 4)}.{rng.randrange(0, 6)}", "libzlib": f"1.3.{rng.randrange(0, 3)}",
+             "ca-certificates": f"2025.{rng.randrange(1, 12)}.{rng.randrange(1, 28)}",
+             "_openmp_mutex": "4.5"}
+    pip = {"torch": f"2.{rng.randrange(5, 12)}.{rng.randrange(0, 3)}", "tqdm": f"4.{rng.randrange(60, 68)}.{rng.randrange(0, 3)}",
+           "scikit-learn": f"1.{rng.randrange(4, 8)}.{rng.randrange(0, 3)}"}
+    names = list(conda)
+    rng.shuffle(names)
+    lines = [f"name: {rng.choice(['cours', 'lab', 'tp-pytorch'])}", "channels:", "  - conda-forge",
+             "  - nodefaults", "dependencies:"]
+    for name in names:
+        build = f"={rng.choice(['h', 'py_', 'pyh'])}{secrets.token_hex(4)}_{rng.randrange(0, 3)}" if builds else ""
+        lines.append(f"  - {name}={conda[name]}{build}")
+    lines.append("  - pip:")
+    lines += [f"      - {name}=={version}" for name, version in pip.items()]
+    lines.append(f"prefix: /home/etudiant/miniforge3/envs/{rng.choice(['cours', 'lab'])}")
+    return "\n".join(lines) + "\n", {**conda, **pip}
+
+
+def check_export_versions(export_versions) -> None:
+    rng = _rng()
+    for _ in range(3):
+        text, expected = _fake_conda_export(rng)
+        got = call(export_versions, text, name="export_versions")
+        if not isinstance(got, dict):
+            raise CheckFailed(f"export_versions doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+        if got == expected:
+            continue
+        missing = sorted(set(expected) - set(got))
+        extra = sorted(set(got) - set(expected))
+        wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
+        if any(n in missing for n in ("torch", "tqdm", "scikit-learn")) and not any(n in missing for n in ("python", "numpy")):
+            hint = ("Les paquets installés par pip sont listés à part, sous « - pip: » (nom==version) : lisez-les "
+                    "aussi.")
+        elif wrong and all(isinstance(got[n], str) and got[n].startswith(expected[n] + "=") for n in wrong):
+            hint = "Une dépendance conda s'écrit nom=version=build : la version est entre le premier et le second « = »."
+        elif wrong:
+            hint = ("Une dépendance conda s'écrit nom=version=build (le build manque avec --no-builds) : la version "
+                    "est le deuxième morceau, line.split('=')[1], pas le dernier.")
+        elif extra:
+            hint = (f"{extra} ne sont pas des paquets : seules les lignes sous dependencies: en sont (les canaux "
+                    "sous channels:, le nom et le prefix de l'environnement n'en sont pas).")
+        elif missing:
+            hint = f"Il manque {missing} : toutes les lignes « - nom=version » sous dependencies: sont des paquets."
+        else:
+            hint = "Attendu {nom: version}, sans espaces autour."
+        raise CheckFailed(f"export_versions sur ce fichier :\n{text}\nrenvoie {got}\nattendu  {expected}\n👉 {hint}")
+    ok("export_versions lit les paquets conda (nom=version=build) et ceux de pip, sous « - pip: ».")

@@ -1,11 +1,14 @@
 """Checks, part 02 (gpu): devices, moving tensors between memories, and a small live measurement of the cost.
 
 Everything runs without a GPU: checks use the ``meta`` device (a device without storage) as a stand-in target,
-and simulate ``torch.cuda.is_available()`` both ways. The full benchmark is ``scripts/bench_transfer.py``.
+the simulated GPU of ``lab.simulated_gpu``, a simulated asynchronous GPU queue for timing, and simulate
+``torch.cuda.is_available()`` both ways; with a real GPU they also run on it. The full benchmark is
+``scripts/bench_transfer.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 import statistics
@@ -14,11 +17,23 @@ from unittest import mock
 
 import torch
 
-from lab.checks import CheckFailed, call, compare_with_reference, fresh_generator, ok
+from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok
+from lab.devices import sync
+from lab.simulated_gpu import on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
 _SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "
                 "b.to(a.device).")
+_HARD_CODED = ("Ne codez pas \"cuda\" en dur (ici, il n'y a peut-être pas de GPU) : utilisez le device reçu "
+               "ou celui d'un tenseur, x.to(device), b.to(a.device).")
+
+
+def _no_cuda_hint(exc: BaseException) -> str | None:
+    """The errors torch raises when code asks for CUDA on a machine without it."""
+    text = str(exc)
+    if any(s in text for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs", "CUDA driver")):
+        return _HARD_CODED
+    return None
 
 
 def _target_devices() -> list[torch.device]:
@@ -55,13 +70,14 @@ def check_move_to(move_to) -> None:
     rng, g = random.Random(secrets.randbits(64)), fresh_generator()
     inputs = [(torch.randn(rng.randint(2, 9), rng.randint(2, 9), generator=g), device)
               for device in _target_devices() + [torch.device("cpu")]]
-    compare_with_reference(move_to, ref.move_to, inputs, name="move_to", mistakes=[
-        (lambda x, device: x, ".to() ne déplace pas x : il renvoie une COPIE sur le device. Utilisez "
-                              "le résultat : return x.to(device) (ou x = x.to(device))."),
-        (lambda x, device: x.cuda() if torch.cuda.is_available() else x,
-         "Utilisez le device demandé en argument : x.to(device)."),
+    inputs.append((on_gpu(torch.randn(rng.randint(2, 9), 3, generator=g)), torch.device("cpu")))  # back from the GPU
+    rng.shuffle(inputs)
+    compare_with_reference(move_to, ref.move_to, inputs, name="move_to", on_error=_no_cuda_hint, mistakes=[
+        (lambda x, device: x, ".to() ne modifie pas x : il RENVOIE un tenseur sur le device (une copie si x était "
+                              "ailleurs). Utilisez le résultat : return x.to(device) (ou x = x.to(device))."),
+        (lambda x, device: x.cpu(), "Utilisez le device demandé en argument : x.to(device)."),
     ], hint="x.to(device)")
-    ok("move_to renvoie une copie de x sur le device demandé.")
+    ok("move_to renvoie x sur le device demandé (une copie s'il était ailleurs, x lui-même s'il y était déjà).")
 
 
 def check_add_on_device(add_on_device) -> None:
@@ -69,21 +85,26 @@ def check_add_on_device(add_on_device) -> None:
     shape = (rng.randint(2, 6), rng.randint(2, 6))
     inputs = [(torch.randn(shape, generator=g).to(device), torch.randn(shape, generator=g))
               for device in _target_devices() + [torch.device("cpu")]]
+    simulated = [(on_gpu(torch.randn(shape, generator=g)), on_host(torch.randn(shape, generator=g)))
+                 for _ in range(2)]  # a (simulated) GPU where values can be compared
 
     def explain(exc: BaseException) -> str | None:
         if isinstance(exc, NotImplementedError) and "meta" in str(exc):  # a.cpu() where a has no data here
             return "Le résultat doit rester sur le device de a (les données sont là) : déplacez b, b.to(a.device)."
-        return _SAME_DEVICE if isinstance(exc, RuntimeError) and "device" in str(exc) else None
+        return _no_cuda_hint(exc) or (_SAME_DEVICE if isinstance(exc, RuntimeError) and "device" in str(exc) else None)
 
+    mistakes = [(lambda a, b: a.cpu() + b, "Le résultat doit rester sur le device de a (les données sont là) : "
+                                           "déplacez b vers a, b.to(a.device).")]
+    with simulate():
+        compare_with_reference(add_on_device, ref.add_on_device, simulated, name="add_on_device",
+                               on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
     compare_with_reference(add_on_device, ref.add_on_device, inputs, name="add_on_device",
-                           on_error=explain, mistakes=[
-        (lambda a, b: a.cpu() + b, "Le résultat doit rester sur le device de a (les données sont là) : déplacez "
-                                   "b vers a, b.to(a.device)."),
-    ], hint=_SAME_DEVICE)
+                           on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
     ok("add_on_device ramène b sur le device de a avant le calcul.")
 
 
 def check_estimated_transfer_time(estimated_transfer_time) -> None:
+    """``estimated_transfer_time(x, gigabytes_per_s)``: the rate is in GB/s (Go/s), gigaBYTES, not gigabits."""
     rng = random.Random(secrets.randbits(64))
     inputs = []
     for dtype in rng.sample([torch.float64, torch.float32, torch.float16, torch.int8], 3):
@@ -95,8 +116,80 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
         (lambda x, d: x.numel() * x.element_size() / (d * 2**30), "Ici 1 Go = 1e9 octets."),
         (lambda x, d: x.numel() * x.element_size() * d / 1e9, "temps = octets / débit (octets par seconde)."),
         (lambda x, d: x.numel() * x.element_size() / d, "Le débit est en Go/s : multipliez-le par 1e9."),
-    ], hint="temps (s) = x.numel() * x.element_size() / (bandwidth_gbps * 1e9)")
+        (lambda x, d: x.numel() * x.element_size() * 8 / (d * 1e9), "Le débit est en Go/s (gigaOCTETS par seconde), "
+                                                                   "pas en gigabits : ne multipliez pas par 8."),
+    ], hint="temps (s) = x.numel() * x.element_size() / (gigabytes_per_s * 1e9)")
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
+
+
+class _AsyncQueue:
+    """A simulated GPU stream: launching work returns at once; ``synchronize()`` waits until it is done."""
+
+    def __init__(self) -> None:
+        self.pending = 0.0
+        self.syncs = 0
+
+    def launch(self, seconds: float) -> None:
+        self.pending += seconds
+
+    def synchronize(self, *args, **kwargs) -> None:
+        self.syncs += 1
+        time.sleep(self.pending)
+        self.pending = 0.0
+
+
+def _no_gpu_synchronize(*args, **kwargs) -> None:
+    raise RuntimeError("Torch not compiled with CUDA enabled")
+
+
+def check_time_on_device(time_on_device) -> None:
+    rng = random.Random(secrets.randbits(64))
+    for _ in range(2):
+        queue = _AsyncQueue()
+        earlier, work = rng.uniform(0.06, 0.09), rng.uniform(0.04, 0.07)
+        queue.launch(earlier)  # work queued before the measurement starts: not part of fn's time
+
+        def fn() -> None:
+            queue.launch(work)
+
+        with contextlib.ExitStack() as patches:  # every way to wait for the GPU waits for this queue
+            patches.enter_context(mock.patch.object(torch.cuda, "synchronize", queue.synchronize))
+            patches.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=True))
+            if hasattr(torch, "accelerator") and hasattr(torch.accelerator, "synchronize"):
+                patches.enter_context(mock.patch.object(torch.accelerator, "synchronize", queue.synchronize))
+            got = call(time_on_device, fn, torch.device("cuda"), name="time_on_device")
+        seconds = as_float(got, "la durée renvoyée")
+        if queue.syncs == 0 or seconds < work / 2:
+            raise CheckFailed(f"Sur un GPU (simulé) où fn() travaille {work * 1e3:.0f} ms, vous mesurez "
+                              f"{seconds * 1e3:.1f} ms : c'est le temps de LANCER le calcul, pas de le faire.\n👉 Les "
+                              "opérations CUDA sont asynchrones : appelez torch.cuda.synchronize() après fn(), avant "
+                              "de relire l'horloge.")
+        if seconds > work + earlier / 2:
+            raise CheckFailed(f"Vous mesurez {seconds * 1e3:.0f} ms pour {work * 1e3:.0f} ms de travail : le travail "
+                              "déjà en file avant fn() est compté.\n👉 Appelez aussi torch.cuda.synchronize() AVANT "
+                              "de démarrer le chronomètre.")
+    work = rng.uniform(0.03, 0.05)
+
+    def explain(exc: BaseException) -> str | None:
+        if "CUDA" in str(exc):
+            return ("Sans GPU, torch.cuda.synchronize() lève une erreur : ne synchronisez que si "
+                    "device.type == \"cuda\" (le même code doit marcher partout).")
+        return None
+
+    with mock.patch.object(torch.cuda, "synchronize", _no_gpu_synchronize), \
+            mock.patch.object(torch.cuda, "is_available", return_value=False):
+        seconds = as_float(call(time_on_device, lambda: time.sleep(work), torch.device("cpu"),
+                                name="time_on_device", on_error=explain), "la durée renvoyée")
+    if not work * 0.9 <= seconds <= work * 3 + 0.05:
+        raise CheckFailed(f"Sur le CPU, fn() dure {work * 1e3:.0f} ms et vous renvoyez {seconds * 1e3:.1f} ms.\n👉 "
+                          "start = time.perf_counter() ; fn() ; return time.perf_counter() - start (en secondes).")
+    if torch.cuda.is_available():  # the real thing too
+        a = torch.randn(512, 512, device="cuda")
+        seconds = as_float(call(time_on_device, lambda: a @ a, torch.device("cuda"), name="time_on_device"),
+                           "la durée renvoyée")
+        if not seconds > 0:
+            raise CheckFailed(f"Sur le vrai GPU, la durée mesurée vaut {seconds} s.")
+    ok("time_on_device synchronise avant et après : il mesure le calcul, pas son lancement.")
 
 
 def measure_copy(n_bytes: int, device: torch.device | str, repeats: int = 5) -> dict[str, float]:
@@ -112,18 +205,14 @@ def measure_copy(n_bytes: int, device: torch.device | str, repeats: int = 5) -> 
     if pinned:
         x = x.pin_memory()  # page-locked host memory: the fast path for host-to-device copies
 
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
     def timed(fn) -> float:
         fn()  # warm-up (allocation, first-use costs)
-        sync()
+        sync(device)
         samples = []
         for _ in range(repeats):
             start = time.perf_counter()
             fn()
-            sync()
+            sync(device)
             samples.append(time.perf_counter() - start)
         return statistics.median(samples)
 

@@ -32,14 +32,23 @@ def _matrices(count: int = 4, *, min_size: int = 24, max_size: int = 40, square:
     return out
 
 
+def _integers_as_int64(result):
+    """Any integer dtype is a right answer (the text asks for integers, not for int64)."""
+    if isinstance(result, torch.Tensor) and not result.is_floating_point() and not result.is_complex() \
+            and result.dtype != torch.bool:
+        return result.to(torch.int64)
+    return result
+
+
 def check_grid(grid) -> None:
     rng = _rng()
     inputs = [(rng.randint(2, 7), rng.randint(2, 7)) for _ in range(3)] + [(3, 4)]
     inputs = [(n, m + 1) if n == m else (n, m) for n, m in inputs]
-    compare_with_reference(grid, ref.grid, inputs, name="grid", mistakes=[
+    compare_with_reference(grid, ref.grid, inputs, name="grid", normalize=_integers_as_int64, mistakes=[
         (lambda n, m: torch.arange(n * m).reshape(m, n), "Lignes et colonnes inversées : reshape(n_rows, n_cols)."),
         (lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "torch.arange(k) commence à 0 (et s'arrête à k - 1)."),
-        (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez les entiers de torch.arange (int64)."),
+        (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez des entiers : torch.arange(k) en donne, "
+                                                                  "sans .float() ni dtype réel."),
     ], hint="torch.arange(n_rows * n_cols).reshape(n_rows, n_cols)")
     ok("grid : torch.arange(...).reshape(...) donne la matrice des diapositives.")
 
@@ -53,16 +62,15 @@ def check_make_zeros_like(make_zeros_like) -> None:
         if dtype.is_floating_point:
             x.view(-1)[0] = float("inf")  # x * 0 is nan there
         inputs.append((x,))
+    inputs.insert(rng.randrange(len(inputs) + 1), (torch.empty(3, 2, device="meta"),))  # on another device
     compare_with_reference(make_zeros_like, ref.make_zeros_like, inputs, name="make_zeros_like", mistakes=[
-        (lambda x: torch.zeros(x.shape), "torch.zeros(x.shape) est toujours en float32 : torch.zeros_like(x) garde "
-                                         "le dtype (et le device) de x."),
+        (lambda x: torch.zeros(x.shape), "torch.zeros(x.shape) est toujours en float32 sur le CPU : "
+                                         "torch.zeros_like(x) garde le dtype et le device de x."),
+        (lambda x: torch.zeros(x.shape, dtype=x.dtype), "Le device compte aussi (x peut être sur le GPU) : "
+                                                        "torch.zeros_like(x) garde le dtype ET le device de x."),
         (lambda x: x * 0, "x * 0 donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
     ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
-    x = torch.ones(3)
-    call(make_zeros_like, x, name="make_zeros_like")
-    if not torch.equal(x, torch.ones(3)):
-        raise CheckFailed("make_zeros_like a modifié son argument (x.zero_() ?) : renvoyez un nouveau tenseur.")
-    ok("make_zeros_like garde la forme et le dtype.")
+    ok("make_zeros_like garde la forme, le dtype et le device.")
 
 
 def check_bytes_per_value(bytes_per_value) -> None:
@@ -110,13 +118,35 @@ def check_values_with_n_bits(values_with_n_bits) -> None:
     ok("Sur 4 bits : 16 valeurs ; sur 8 bits : 256.")
 
 
+def check_model_memory_gb(model_memory_gb) -> None:
+    rng = _rng()
+    inputs = [(rng.randrange(10**8, 10**11), bits) for bits in (32, 16, 8, 4)] + [(7 * 10**9, 4)]
+    rng.shuffle(inputs)
+    compare_with_reference(model_memory_gb, ref.model_memory_gb, inputs, name="model_memory_gb",
+                           rtol=1e-9, atol=1e-12, mistakes=[
+        (lambda n, bits: n * bits / 1e9, "C'est en gigaBITS : un octet = 8 bits, divisez par 8."),
+        (lambda n, bits: n * (bits // 8) / 1e9, "bits // 8 est une division entière : 4 // 8 vaut 0. "
+                                                "Écrivez bits / 8 (un demi-octet par paramètre sur 4 bits)."),
+        (lambda n, bits: n * bits / 8 / 2**30, "Ici 1 Go = 1e9 octets (2 ** 30 octets est un Gio)."),
+        (lambda n, bits: n * 4 / 1e9, "Le nombre de bits par paramètre change tout : n_params * bits / 8 octets."),
+        (lambda n, bits: n / (bits / 8) / 1e9, "Chaque paramètre occupe bits / 8 octets : multipliez, ne divisez pas."),
+    ], hint="octets = n_params × bits / 8 ; en Go : / 1e9.")
+    table = ", ".join(f"{ref.model_memory_gb(7 * 10**9, bits):g} Go en {label}"
+                      for bits, label in ((32, "float32"), (16, "float16"), (8, "int8"), (4, "4 bits")))
+    ok(f"Un modèle de 7 milliards de paramètres : {table}.")
+
+
 def check_quantize_int8(quantize_int8) -> None:
     rng, g = _rng(), fresh_generator()
-    for _ in range(3):
+    for sign in rng.sample([-1.0, -1.0, 1.0, rng.choice([-1.0, 1.0])], 4):
         magnitude = 10 ** rng.uniform(-3, 3)
         x = torch.randn(rng.randint(20, 200), generator=g) * magnitude
-        x[rng.randrange(len(x))] = x.abs().max() * 1.5  # the largest |x| is a positive value
-        result = call(quantize_int8, x.clone(), name="quantize_int8")
+        x[rng.randrange(len(x))] = x.abs().max() * 1.5 * sign  # the largest |x| is negative as often as not
+        given = x.clone()
+        result = call(quantize_int8, given, name="quantize_int8")
+        if not torch.equal(given, x):
+            raise CheckFailed("quantize_int8 modifie x en place (x /= scale ?) : l'appelant perd ses valeurs.\n"
+                              "👉 Calculez un nouveau tenseur : q = torch.round(x / scale)...")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise CheckFailed("quantize_int8 doit renvoyer le couple (q, scale).")
         q, scale = result
@@ -124,6 +154,10 @@ def check_quantize_int8(quantize_int8) -> None:
                       dtype_hint="Convertissez à la fin avec .to(torch.int8).")
         scale = float(scale)
         top = x.abs().max().item()
+        if sign < 0 and math.isclose(scale, abs(x.max().item()) / 127, rel_tol=1e-3):
+            raise CheckFailed(f"scale = {scale:.4g} vient de x.max() ; mais ici la plus grande valeur en valeur "
+                              f"absolue est négative ({x[x.abs().argmax()].item():.4g}), et elle déborde.\n👉 "
+                              "scale = x.abs().max() / 127 : l'échelle se règle sur la plus grande valeur ABSOLUE.")
         if scale == 1.0 and abs(top / 127 - 1) > 1e-3:
             raise CheckFailed("Avec scale = 1, x.to(torch.int8) tronque et déborde.\n👉 Mettez d'abord à "
                               "l'échelle : scale = x.abs().max() / 127, puis q = round(x / scale).")
@@ -135,13 +169,17 @@ def check_quantize_int8(quantize_int8) -> None:
                 raise CheckFailed(f"La plage [-127, 127] n'est pas toute utilisée (la plus grande valeur devient "
                                   f"{q.abs().max().item()} et non 127) : de la précision est perdue.\n"
                                   "👉 scale = x.abs().max() / 127.")
-            if scale < top / 127.5:
-                raise CheckFailed(f"scale = {scale:.4g} est trop petite pour max|x| = {top:.4g}.")
+            if scale < top / 127.5:  # only possible when -max|x| lands on -128
+                raise CheckFailed(f"Dépassement évité de justesse : scale = {scale:.4g} < max|x| / 127 ; ici la plus "
+                                  "grande valeur absolue est négative et tombe sur -128, mais une valeur positive aussi "
+                                  "grande dépasserait 127, la plus grande valeur d'un int8.\n👉 scale = "
+                                  "x.abs().max() / 127.")
             continue
         wrapped = (q.float() * x < 0) & (x.abs() > 2 * scale)
         if wrapped.any() or top / scale > 127.5:
             hint = (f"Dépassement : avec cette échelle, max|x| / scale = {top / scale:.4g} dépasse 127, la plus "
-                    "grande valeur d'un int8 (au-delà, la conversion « fait le tour » : 128 devient -128). "
+                    "grande valeur d'un int8 ; et convertir en int8 un réel hors de [-128, 127] n'est pas défini "
+                    "(le résultat dépend du processeur : 128.0 devient -128 sur x86, d'autres valeurs ailleurs). "
                     "Prenez scale = max|x| / 127.")
         elif torch.equal(q, torch.trunc(x / scale).clamp(-128, 127).to(torch.int8)):
             hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / scale)."
@@ -166,8 +204,8 @@ def check_every_other_column(every_other_column) -> None:
 
 def check_positives_only(positives_only) -> None:
     rng, g = _rng(), fresh_generator()
-    inputs = [(torch.randint(-5, 6, (rng.randint(12, 30), rng.randint(12, 30)), generator=g).float(),)
-              for _ in range(3)]
+    inputs = [(torch.randint(-5, 6, (rng.randint(40, 90),), generator=g).float() * rng.choice([1.0, 0.5, 2.5]),)
+              for _ in range(3)]  # 1D, as the exercise says; zeros included
     compare_with_reference(positives_only, ref.positives_only, inputs, name="positives_only",
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x > 0, "x > 0 est le masque (des booléens) ; indexez avec : x[x > 0]."),
@@ -186,7 +224,8 @@ def check_elementwise(elementwise) -> None:
             return "@ est le produit matriciel ; le produit terme à terme s'écrit *."
         return None
 
-    compare_with_reference(elementwise, ref.elementwise, inputs, name="elementwise", on_error=explain, mistakes=[
+    compare_with_reference(elementwise, ref.elementwise, inputs, name="elementwise", on_error=explain,
+                           max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x * x + 2, "Priorités : x * y avec y = x + 2, donc x * (x + 2)."),
         (lambda x: x + 2, "Il faut ensuite multiplier terme à terme : z = x * y."),
     ], hint="y = x + 2 puis z = x * y (terme à terme).")
@@ -203,6 +242,9 @@ def check_matrix_product(matrix_product) -> None:
     def explain(exc: BaseException) -> str | None:
         if isinstance(exc, RuntimeError) and "size of tensor" in str(exc):
             return "* multiplie terme à terme (avec diffusion) ; le produit matriciel s'écrit x @ w."
+        if isinstance(exc, RuntimeError) and "cannot be multiplied" in str(exc):
+            return ("Formes incompatibles : dans a @ b, le nombre de colonnes de a doit égaler le nombre de lignes "
+                    "de b. (n, d) @ (d, 1) → (n, 1) : ici x @ w, sans transposer w (ni w @ x).")
         return None
 
     compare_with_reference(matrix_product, ref.matrix_product, inputs, name="matrix_product",
@@ -211,6 +253,56 @@ def check_matrix_product(matrix_product) -> None:
         (lambda x, w: (x * w.T).sum(1), "Le bon calcul, mais gardez la forme (n, 1) : x @ w."),
     ], hint="x @ w : (n, d) @ (d, 1) donne (n, 1).")
     ok("matrix_product : (n, d) @ (d, 1) → (n, 1).")
+
+
+def check_min_max_scale(min_max_scale) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = []
+    for (x,) in _matrices(3):
+        offsets = torch.randn(x.shape[1], generator=g) * 100  # columns on different scales
+        inputs.append((x * rng.uniform(0.5, 5) + offsets,))
+
+    def explain(exc: BaseException) -> str | None:
+        if isinstance(exc, TypeError) and "return_types" in str(exc):
+            return "x.min(0) renvoie le couple (values, indices) : prenez x.min(0).values (de même pour max)."
+        return None
+
+    compare_with_reference(min_max_scale, ref.min_max_scale, inputs, name="min_max_scale", on_error=explain,
+                           max_ops=20, loop_hint=_LOOP, rtol=1e-4, atol=1e-5, mistakes=[
+        (lambda x: (x - x.min()) / (x.max() - x.min()),
+         "x.min() réduit tout le tenseur à un nombre ; il faut le minimum de CHAQUE colonne : x.min(0).values."),
+        (lambda x: (x - x.min(1, keepdim=True).values) / (x.max(1, keepdim=True).values - x.min(1, keepdim=True).values),
+         "Mauvais axe : min(1) donne une valeur par ligne ; par colonne, c'est l'axe 0 : x.min(0).values."),
+        (lambda x: x - x.min(0).values / (x.max(0).values - x.min(0).values),
+         "Priorités : / passe avant - ; parenthésez : (x - mini) / (maxi - mini)."),
+        (lambda x: (x - x.min(0).values) / x.max(0).values, "Divisez par l'étendue, maxi - mini, pas par maxi."),
+        (lambda x: x / x.max(0).values, "Soustrayez d'abord le minimum : (x - mini) / (maxi - mini)."),
+    ], hint="mini = x.min(0).values ; maxi = x.max(0).values ; (x - mini) / (maxi - mini)")
+    ok("min_max_scale : chaque colonne ramenée entre 0 et 1, avec -, / et min/max par colonne.")
+
+
+def check_squared_distance(squared_distance) -> None:
+    rng, g = _rng(), fresh_generator()
+    inputs = []
+    for _ in range(3):
+        n, d = rng.randint(5, 30), rng.randint(2, 8)
+        inputs.append((torch.randn(n, d, generator=g) * 3, torch.randn(n, d, generator=g) * 3 + 1))
+
+    def explain(exc: BaseException) -> str | None:
+        if "xor" in str(exc).lower():
+            return "^ est le « ou exclusif » bit à bit (pour des entiers) ; la puissance s'écrit ** : (x - y) ** 2."
+        return None
+
+    compare_with_reference(squared_distance, ref.squared_distance, inputs, name="squared_distance",
+                           on_error=explain, max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4, mistakes=[
+        (lambda x, y: (x - y) ** 2, "Une valeur par ligne : sommez les carrés sur les colonnes, .sum(1)."),
+        (lambda x, y: ((x - y) ** 2).sum(0), "Mauvais axe : .sum(0) donne une valeur par colonne ; par ligne, .sum(1)."),
+        (lambda x, y: ((x - y) ** 2).sum(), ".sum() sans axe donne un seul nombre ; une valeur par ligne : .sum(1)."),
+        (lambda x, y: ((x - y) * 2).sum(1), "* 2 multiplie par 2 ; la puissance s'écrit ** 2."),
+        (lambda x, y: (x**2 - y**2).sum(1), "(x - y) ** 2 n'est pas x ** 2 - y ** 2 : élevez la différence au carré."),
+        (lambda x, y: ((x - y) ** 2).sum(1).sqrt(), "C'est la distance elle-même ; on demande son carré (sans sqrt)."),
+    ], hint="((x - y) ** 2).sum(1)")
+    ok("squared_distance : ((x - y) ** 2).sum(1), une distance au carré par ligne.")
 
 
 def check_sin_in_place(sin_in_place) -> None:
@@ -233,15 +325,20 @@ def check_sin_in_place(sin_in_place) -> None:
 def check_add_out_of_place(add_out_of_place) -> None:
     g = fresh_generator()
     a, b = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
-    original = a.clone()
-    result = call(add_out_of_place, a, b, name="add_out_of_place")
-    if not torch.equal(a, original):
+    given_a, given_b = a.clone(), b.clone()
+    result = call(add_out_of_place, given_a, given_b, name="add_out_of_place")
+    if not torch.equal(given_a, a):
         raise CheckFailed("a a été modifié : a.add_(b) (ou a += b) change a en place.\n👉 Hors place : a + b "
                           "(ou torch.add(a, b)) crée un nouveau tenseur.")
+    if not torch.equal(given_b, b):
+        raise CheckFailed("Vous modifiez b (b.add_(a), b += a…) : b doit rester intact lui aussi.\n👉 a + b crée "
+                          "un nouveau tenseur sans toucher ni a ni b.")
     expect_tensor(result, "le résultat", shape=a.shape)
-    if not torch.allclose(result, original + b):
+    if result.data_ptr() in (given_a.data_ptr(), given_b.data_ptr()):
+        raise CheckFailed("Le résultat partage la mémoire de a ou de b : renvoyez un NOUVEAU tenseur, a + b.")
+    if not torch.allclose(result, a + b):
         raise CheckFailed("Le résultat n'est pas a + b.")
-    ok("add_out_of_place laisse a intact et renvoie un nouveau tenseur.")
+    ok("add_out_of_place laisse a et b intacts et renvoie un nouveau tenseur.")
 
 
 def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
@@ -302,8 +399,8 @@ def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
 def check_add_batch_dim(add_batch_dim) -> None:
     rng, g = _rng(), fresh_generator()
     compare_with_reference(add_batch_dim, ref.add_batch_dim, _images(rng, g), name="add_batch_dim", mistakes=[
-        (lambda x: x.unsqueeze(-1), "unsqueeze(-1) ajoute la dimension à la fin ; le batch est en tête : unsqueeze(0)."),
-        (lambda x: x.unsqueeze(1), "unsqueeze(1) ajoute la dimension en deuxième position ; le batch est en tête : "
+        (lambda x: x.unsqueeze(-1), "unsqueeze(-1) ajoute la dimension à la fin ; le lot est en tête : unsqueeze(0)."),
+        (lambda x: x.unsqueeze(1), "unsqueeze(1) ajoute la dimension en deuxième position ; le lot est en tête : "
                                    "unsqueeze(0)."),
         (lambda x: x.squeeze(0), "squeeze enlève une dimension ; pour en ajouter une : unsqueeze(0)."),
     ], hint="(3, 226, 226) → (1, 3, 226, 226) : image.unsqueeze(0).")
@@ -315,11 +412,11 @@ def check_remove_batch_dim(remove_batch_dim) -> None:
     inputs = [(x.unsqueeze(0),) for (x,) in _images(rng, g)]
     compare_with_reference(remove_batch_dim, ref.remove_batch_dim, inputs, name="remove_batch_dim", mistakes=[
         (lambda x: x.squeeze(), "squeeze() sans argument enlève TOUTES les dimensions de taille 1 (ici aussi un "
-                                "canal ou une ligne de taille 1) ; précisez la dimension du batch : squeeze(0)."),
+                                "canal ou une ligne de taille 1) ; précisez la dimension du lot : squeeze(0)."),
         (lambda x: x.squeeze(1), "squeeze(1) vise la deuxième dimension (et ne fait rien si elle n'est pas de "
-                                 "taille 1) ; le batch est la première : squeeze(0)."),
+                                 "taille 1) ; le lot est la première : squeeze(0)."),
         (lambda x: x.squeeze(-1), "squeeze(-1) vise la dernière dimension (et ne fait rien si elle n'est pas de "
-                                  "taille 1) ; le batch est la première : squeeze(0)."),
-        (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du batch : squeeze(0)."),
+                                  "taille 1) ; le lot est la première : squeeze(0)."),
+        (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du lot : squeeze(0)."),
     ], hint="(1, C, H, W) → (C, H, W) : output.squeeze(0).")
-    ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du batch.")
+    ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du lot.")

@@ -21,6 +21,7 @@ from lab.exercises.environment import (
     RELEASE_DATES,
     check_differences,
     check_environment_kind,
+    check_export_versions,
     check_follows_rule_1,
     check_parse_freeze,
     check_python_version,
@@ -151,6 +152,49 @@ def differences(before, after):
 
 
 check_differences(differences)
+
+# %% [markdown]
+# **Exercice 6 — lire un `conda env export`.** Un `environment.yml` écrit par `conda env export` liste les
+# paquets conda sous `dependencies:` (`- nom=version=build`, ou `- nom=version` avec `--no-builds`), puis ceux
+# installés par pip sous `- pip:` (`- nom==version`). Les lignes `name:`, `channels:` et `prefix:` ne sont pas
+# des paquets. Écrivez `export_versions(text)` qui renvoie `{nom: version}` pour tous les paquets (conda et
+# pip). Par exemple :
+#
+# ```yaml
+# name: cours
+# channels:
+#   - conda-forge
+# dependencies:
+#   - python=3.12.7=hc5c86c4_0_cpython
+#   - pip=24.2=pyh8b19718_1
+#   - pip:
+#       - torch==2.5.1
+# prefix: /home/etudiant/miniforge3/envs/cours
+# ```
+#
+# donne `{"python": "3.12.7", "pip": "24.2", "torch": "2.5.1"}`.
+
+# %%
+def export_versions(text):
+    # BEGIN SOLUTION
+    versions, section = {}, None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            section = line.split(":")[0]  # name, channels, dependencies, prefix
+            continue
+        item = line.strip().removeprefix("- ").strip()
+        if section != "dependencies" or not item or item.endswith(":"):
+            continue
+        if "==" in item:
+            name, version = item.split("==", 1)
+        else:
+            name, version = item.split("=")[:2]
+        versions[name.strip()] = version.strip()
+    return versions
+    # END SOLUTION
+
+
+check_export_versions(export_versions)
 
 # %% [markdown]
 # ## Règle 3 : pouvoir tout réinstaller

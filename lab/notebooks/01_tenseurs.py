@@ -24,11 +24,14 @@ from lab.exercises.tensors import (
     check_matrix_product,
     check_max_per_row,
     check_mean_per_column,
+    check_min_max_scale,
+    check_model_memory_gb,
     check_positives_only,
     check_quantize_int8,
     check_remove_batch_dim,
     check_sin_in_place,
     check_size_in_bytes,
+    check_squared_distance,
     check_sum_even_columns,
     check_sum_per_row,
     check_values_with_n_bits,
@@ -120,18 +123,38 @@ def values_with_n_bits(n):
 check_values_with_n_bits(values_with_n_bits)
 
 # %% [markdown]
+# **Exercice 6 — la mémoire d'un LLM.** Un modèle de 7 milliards de paramètres : combien de Go en float32, en
+# float16, en int8, en 4 bits ? `model_memory_gb(n_params, bits)` renvoie la place des paramètres en Go
+# (1 Go = 1e9 octets) quand chacun est codé sur `bits` bits.
+
+# %%
+def model_memory_gb(n_params, bits):
+    # BEGIN SOLUTION
+    return n_params * bits / 8 / 1e9
+    # END SOLUTION
+
+
+check_model_memory_gb(model_memory_gb)
+
+# %% [markdown]
 # ## 3. Quantifier : des réels en int8
 #
 # Un `int8` vaut de -128 à 127. Pour stocker des réels en int8 (4 fois moins de place qu'en float32), on choisit
 # une **échelle** : `scale = max|x| / 127`, puis `q = arrondi(x / scale)` ; on retrouve `x ≈ q * scale`.
-# Attention : convertir un réel trop grand en int8 **déborde**, et convertir en entier **tronque**.
+# Attention :
+#
+# * convertir un réel en entier **tronque** (vers 0) ;
+# * convertir en int8 un réel **hors de [-128, 127]** n'a pas de résultat défini : il dépend du processeur
+#   (sur x86, 128.0 devient souvent -128 ; sur ARM, on peut obtenir autre chose). Il faut donc choisir l'échelle
+#   pour que cela n'arrive jamais ;
+# * entre entiers int8, en revanche, le débordement est défini : le calcul « fait le tour », 127 + 1 = -128.
 
 # %%
 print(torch.tensor([1.7, -1.7, 100.0]).to(torch.int8))  # tronque vers 0
-print(torch.tensor([127, 1], dtype=torch.int8) + torch.tensor([1, 1], dtype=torch.int8))  # 127 + 1 déborde
+print(torch.tensor([127, 1], dtype=torch.int8) + torch.tensor([1, 1], dtype=torch.int8))  # 127 + 1 fait le tour
 
 # %% [markdown]
-# **Exercice 6.** `quantize_int8(x)` renvoie le couple `(q, scale)` : `q` de type `torch.int8`, et
+# **Exercice 7.** `quantize_int8(x)` renvoie le couple `(q, scale)` : `q` de type `torch.int8`, et
 # l'erreur `|q * scale - x|` doit rester sous `scale / 2`.
 
 # %%
@@ -162,7 +185,7 @@ t_pattern = time.perf_counter() - start
 print(f"boucle : {t_loop * 1e3:.1f} ms, motif : {t_pattern * 1e3:.3f} ms, mêmes valeurs : {torch.equal(loop, pattern)}")
 
 # %% [markdown]
-# **Exercice 7.** `every_other_column(x)` : les colonnes 0, 2, 4, … (la vérification détecte les boucles).
+# **Exercice 8.** `every_other_column(x)` : les colonnes 0, 2, 4, … (la vérification détecte les boucles).
 
 # %%
 def every_other_column(x):
@@ -174,7 +197,7 @@ def every_other_column(x):
 check_every_other_column(every_other_column)
 
 # %% [markdown]
-# **Exercice 8.** `positives_only(x)` : les valeurs strictement positives de `x` (un tenseur 1D), avec un
+# **Exercice 9.** `positives_only(x)` : les valeurs strictement positives de `x` (un tenseur 1D), avec un
 # masque.
 
 # %%
@@ -200,7 +223,7 @@ print(x * y)
 print(x @ torch.tensor([[1], [2], [3]]))
 
 # %% [markdown]
-# **Exercice 9.** `elementwise(x)` : `y = x + 2` puis `z = x * y`, comme ci-dessus.
+# **Exercice 10.** `elementwise(x)` : `y = x + 2` puis `z = x * y`, comme ci-dessus.
 
 # %%
 def elementwise(x):
@@ -213,7 +236,7 @@ def elementwise(x):
 check_elementwise(elementwise)
 
 # %% [markdown]
-# **Exercice 10.** `matrix_product(x, w)` avec `x` de forme `(n, d)` et `w` de forme `(d, 1)` : le résultat
+# **Exercice 11.** `matrix_product(x, w)` avec `x` de forme `(n, d)` et `w` de forme `(d, 1)` : le résultat
 # est de forme `(n, 1)`.
 
 # %%
@@ -224,6 +247,42 @@ def matrix_product(x, w):
 
 
 check_matrix_product(matrix_product)
+
+# %% [markdown]
+# Les autres opérateurs terme à terme, `-`, `/` et `**`, et les réductions `min` / `max` par axe (qui renvoient
+# `.values` et `.indices`) :
+
+# %%
+x = torch.tensor([[2.0, 4.0, 6.0], [3.0, 6.0, 9.0]])
+print(x - 1, x / 2, x**2, sep="\n")
+print("minimum de chaque colonne :", x.min(0).values, "— minimum global :", x.min())
+
+# %% [markdown]
+# **Exercice 12.** `min_max_scale(x)` ramène chaque **colonne** de `x` entre 0 et 1 :
+# `(x - minimum de la colonne) / (maximum de la colonne - minimum de la colonne)`.
+
+# %%
+def min_max_scale(x):
+    # BEGIN SOLUTION
+    low, high = x.min(0).values, x.max(0).values
+    return (x - low) / (high - low)
+    # END SOLUTION
+
+
+check_min_max_scale(min_max_scale)
+
+# %% [markdown]
+# **Exercice 13.** `squared_distance(x, y)` : pour deux matrices de même forme `(n, d)`, la distance au carré entre
+# la ligne `i` de `x` et la ligne `i` de `y`, pour chaque `i` (un vecteur de forme `(n,)`).
+
+# %%
+def squared_distance(x, y):
+    # BEGIN SOLUTION
+    return ((x - y) ** 2).sum(1)
+    # END SOLUTION
+
+
+check_squared_distance(squared_distance)
 
 # %% [markdown]
 # ## 6. En place (ou pas)
@@ -246,7 +305,7 @@ except RuntimeError as error:
     print("En place sur un tenseur qui demande un gradient :", error)
 
 # %% [markdown]
-# **Exercice 11.** `sin_in_place(a)` applique le sinus **en place** et renvoie `a`.
+# **Exercice 14.** `sin_in_place(a)` applique le sinus **en place** et renvoie `a`.
 
 # %%
 def sin_in_place(a):
@@ -258,7 +317,7 @@ def sin_in_place(a):
 check_sin_in_place(sin_in_place)
 
 # %% [markdown]
-# **Exercice 12.** `add_out_of_place(a, b)` renvoie `a + b` **sans modifier** `a`.
+# **Exercice 15.** `add_out_of_place(a, b)` renvoie `a + b` **sans modifier** `a`.
 
 # %%
 def add_out_of_place(a, b):
@@ -283,7 +342,7 @@ print("colonnes 0 et 2, par ligne :", x[:, ::2].sum(1))
 print(x.max(1))
 
 # %% [markdown]
-# **Exercice 13.** Une valeur par ligne, une valeur par colonne.
+# **Exercice 16.** Une valeur par ligne, une valeur par colonne.
 
 # %%
 def sum_per_row(x):
@@ -304,7 +363,7 @@ def mean_per_column(x):
 check_mean_per_column(mean_per_column)
 
 # %% [markdown]
-# **Exercice 14.** Le maximum de chaque ligne (seulement les valeurs), puis la somme des colonnes 0, 2, 4, …
+# **Exercice 17.** Le maximum de chaque ligne (seulement les valeurs), puis la somme des colonnes 0, 2, 4, …
 # pour chaque ligne.
 
 # %%
@@ -326,21 +385,22 @@ def sum_even_columns(x):
 check_sum_even_columns(sum_even_columns)
 
 # %% [markdown]
-# ## 8. `squeeze` / `unsqueeze` : la dimension du batch
+# ## 8. `squeeze` / `unsqueeze` : la dimension du lot
 #
-# Un modèle attend un **batch** : une image `(3, 226, 226)` doit devenir `(1, 3, 226, 226)` (`unsqueeze(0)`).
-# À la sortie, on retire la dimension du batch pour analyser un individu (`squeeze(0)`). Attention :
+# Un modèle attend un **lot** d'exemples (*batch* en anglais ; à l'entraînement, on parlera de *mini-lots*) :
+# une image `(3, 226, 226)` doit devenir `(1, 3, 226, 226)` (`unsqueeze(0)`).
+# À la sortie, on retire la dimension du lot pour analyser un individu (`squeeze(0)`). Attention :
 # `squeeze()` sans argument retire **toutes** les dimensions de taille 1.
 
 # %%
 a = torch.rand(3, 226, 226)
 b = a.unsqueeze(0)
 print(a.shape, b.shape)
-gray = torch.rand(1, 1, 28, 28)  # un batch d'une image en niveaux de gris
+gray = torch.rand(1, 1, 28, 28)  # un lot d'une image en niveaux de gris
 print(gray.squeeze(0).shape, "mais", gray.squeeze().shape)
 
 # %% [markdown]
-# **Exercice 15.** `add_batch_dim(image)` ajoute la dimension du batch ; `remove_batch_dim(output)` la retire, et
+# **Exercice 18.** `add_batch_dim(image)` ajoute la dimension du lot ; `remove_batch_dim(output)` la retire, et
 # seulement elle.
 
 # %%

@@ -18,6 +18,7 @@ from lab.exercises.gpu import (
     check_choose_device,
     check_estimated_transfer_time,
     check_move_to,
+    check_time_on_device,
     measure_copy,
 )
 
@@ -41,13 +42,16 @@ def choose_device():
 check_choose_device(choose_device)
 
 # %% [markdown]
-# `x.to(device)` **renvoie une copie** sur `device` ; `x` lui-même ne bouge pas.
+# `x.to(device)` **renvoie** un tenseur sur `device` ; `x` lui-même ne bouge pas. C'est une copie quand `x`
+# était ailleurs ; quand `x` y est déjà, `.to()` renvoie `x` lui-même, sans copie (`x.to("cpu") is x` pour un
+# tenseur du CPU).
 
 # %%
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 x = torch.rand(3, 4)
 y = x.to(device)
 print(x.device, y.device)
+print("x.to('cpu') is x :", x.to("cpu") is x, "— x.to('cpu', copy=True) is x :", x.to("cpu", copy=True) is x)
 
 # %% [markdown]
 # **Exercice 2.** `move_to(x, device)` renvoie `x` sur `device`.
@@ -101,13 +105,14 @@ plt.show()
 # Les petits transferts ont un coût fixe (latence) : leur débit est faible. Conclusion pratique : mettez les
 # données et le modèle sur le GPU **une fois**, et évitez les allers-retours dans une boucle.
 #
-# **Exercice 4.** `estimated_transfer_time(x, bandwidth_gbps)` : le temps (en secondes) pour transférer les données
-# de `x` à `bandwidth_gbps` Go/s (1 Go = 1e9 octets).
+# **Exercice 4.** `estimated_transfer_time(x, gigabytes_per_s)` : le temps (en secondes) pour transférer les
+# données de `x` à un débit de `gigabytes_per_s` Go/s — des giga**octets** par seconde (1 Go = 1e9 octets),
+# pas des gigabits (Gbit/s, 8 fois moins).
 
 # %%
-def estimated_transfer_time(x, bandwidth_gbps):
+def estimated_transfer_time(x, gigabytes_per_s):
     # BEGIN SOLUTION
-    return x.numel() * x.element_size() / (bandwidth_gbps * 1e9)
+    return x.numel() * x.element_size() / (gigabytes_per_s * 1e9)
     # END SOLUTION
 
 
@@ -121,3 +126,44 @@ data = torch.zeros(20640, 8)
 bandwidth = timings[-1]["to_device_gb_s"]
 print(f"{data.numel() * data.element_size() / 1e6:.2f} Mo, environ "
       f"{data.numel() * data.element_size() / (bandwidth * 1e9) * 1e3:.3f} ms à {bandwidth:.1f} Go/s")
+
+# %% [markdown]
+# ## Chronométrer un calcul sur GPU
+#
+# Sur GPU, une opération est **asynchrone** : `a @ a` rend la main dès que le calcul est *lancé*, pendant que le
+# GPU travaille. Pour mesurer le calcul lui-même, il faut attendre le GPU avec `torch.cuda.synchronize()` :
+# **avant** de démarrer le chronomètre (pour ne pas compter le travail déjà en file) et **après** l'appel (pour
+# attendre sa fin). Sur CPU, il n'y a rien à attendre — et `torch.cuda.synchronize()` y lève une erreur.
+#
+# **Exercice 5.** `time_on_device(fn, device)` renvoie la durée, en secondes, d'un appel `fn()` qui calcule sur
+# `device` (mesurée avec `time.perf_counter()`). La vérification simule un GPU asynchrone : elle voit si un
+# `synchronize()` manque, même sur une machine sans GPU.
+
+# %%
+import time
+
+
+def time_on_device(fn, device):
+    # BEGIN SOLUTION
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+    # END SOLUTION
+
+
+check_time_on_device(time_on_device)
+
+# %% [markdown]
+# Un produit de matrices 1000 × 1000 sur `device`, avec votre fonction :
+
+# %%
+m = torch.rand(1000, 1000, device=device)
+m @ m  # premier appel : initialisations
+try:
+    print(f"{device} : {time_on_device(lambda: m @ m, device) * 1e3:.2f} ms")
+except NotImplementedError:
+    print("Écrivez time_on_device (exercice 5) pour voir la mesure.")

@@ -98,16 +98,39 @@ check_grad_sum_of_squares(grad_sum_of_squares)
 # %% [markdown]
 # ## Attention à la syntaxe une fois le gradient activé
 #
-# `b.data` donne les valeurs sans le graphe, `b.grad.data` celles du gradient, `b.detach()` un tenseur
-# détaché du graphe (même mémoire). NumPy, lui, refuse un tenseur qui fait partie d'un graphe.
+# `b.detach()` donne un tenseur détaché du graphe (même mémoire), `b.grad` le gradient. NumPy, lui, refuse un
+# tenseur qui fait partie d'un graphe.
+#
+# **PyTorch a évolué depuis les diapositives.** Elles disent que `print(b)` échoue sur un tenseur qui demande un
+# gradient (« ambigu ») et passent par `b.data` ; aujourd'hui `print(b)` marche (il affiche `requires_grad=True`).
+# `b.data` existe toujours, mais c'est une porte dérobée : une modification faite à travers `.data` est
+# **invisible pour autograd**, qui ne peut plus vous prévenir si elle fausse un gradient (la cellule suivante le
+# montre). Pour lire des valeurs, on utilise `b.detach()` ; pour modifier des paramètres hors du graphe,
+# `with torch.no_grad():`. C'est ce que fait ce notebook (et `torch.optim`).
 
 # %%
 b = torch.tensor(2.0, requires_grad=True)
-print(b, b.data, b.detach())
+print(b, b.detach())
 try:
     (b * 2).numpy()
 except RuntimeError as error:
     print(error)
+
+# Le piège de .data : y = b ** 2 garde b pour calculer son gradient (2b) ; changer b ensuite...
+y = b**2
+with torch.no_grad():
+    b_copy = b.detach().clone()
+b.data.fill_(10.0)  # ...à travers .data : autograd ne voit rien
+y.backward()
+print("gradient obtenu :", b.grad.item(), "— attendu 2 × b d'origine :", 2 * b_copy.item(), "(faux, sans erreur)")
+c = torch.tensor(2.0, requires_grad=True)
+z = c**2
+with torch.no_grad():
+    c.fill_(10.0)  # la même modification sous no_grad() : autograd la voit...
+try:
+    z.backward()
+except RuntimeError as error:
+    print("...et refuse de calculer un gradient faux :", str(error)[:90], "…")
 
 # %% [markdown]
 # **Exercice 4.** `to_numpy(t)` : les valeurs de `t` (peut-être sur GPU, dans un graphe) en tableau NumPy.
@@ -174,7 +197,7 @@ print("w = w - lr * w.grad : feuille ?", new.is_leaf, "— gradient :", new.grad
 # %% [markdown]
 # **Exercice 6.** `descent(w, loss_fn, lr, n_steps)` fait `n_steps` étapes de descente de gradient sur `w`
 # (une feuille avec `requires_grad=True`) **en le modifiant en place** : calculez `L = loss_fn(w)`, `L.backward()`,
-# mettez à jour `w` sous `torch.no_grad()` (ou via `w.data`), et remettez le gradient à zéro. La vérification
+# mettez à jour `w` sous `torch.no_grad()`, et remettez le gradient à zéro. La vérification
 # trace ensuite la courbe de la perte de votre descente.
 
 # %%

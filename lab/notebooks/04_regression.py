@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Module 1 — Partie 5 : régression linéaire sur California housing
+# # Module 1 — Partie 4 : régression linéaire sur California housing
 #
 # Les verrous d'une régression linéaire, dans l'ordre des transparents :
 #
@@ -215,7 +215,7 @@ print("gradient de w :", w.grad)
 # ## 5. Un pas de descente de gradient
 #
 # **Exercice 8.** `gd_step(x, y, w, b, lr)` : calcule la perte, `backward()`, met à jour `w` et `b`
-# **sur place et hors du graphe** (`with torch.no_grad(): w -= lr * w.grad`), puis **remet les gradients à
+# **en place et hors du graphe** (`with torch.no_grad(): w -= lr * w.grad`), puis **remet les gradients à
 # zéro** (sinon ils s'accumulent d'un `backward()` à l'autre). Renvoie la perte (`loss.item()`).
 # Attention : `w = w - lr * w.grad` crée un *nouveau* tenseur, qui n'est plus une feuille.
 

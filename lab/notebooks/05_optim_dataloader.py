@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Module 1 — Partie 5 (suite) : `torch.optim` et mini-lots avec un `DataLoader`
+# # Module 1 — Partie 5 : `torch.optim` et mini-lots avec un `DataLoader`
 #
 # La conclusion du module : PyTorch fournit
 #
@@ -7,8 +7,8 @@
 #   (SGD, Adam, ...) derrière la même interface `zero_grad()` / `step()` ;
 # * une **gestion simplifiée des données** pour constituer des **mini-lots** (`Dataset`, `DataLoader`).
 #
-# On refait la régression de la partie 5 avec ces deux outils. La préparation des données (tenseurs float32,
-# découpage, standardisation sur les lignes d'entraînement) reprend les solutions de la partie 5.
+# On refait la régression de la partie 4 avec ces deux outils. La préparation des données (tenseurs float32,
+# découpage, standardisation sur les lignes d'entraînement) reprend la bibliothèque du cours (`lab.regression`, les fonctions de la partie 4).
 
 # %%
 import time

@@ -70,3 +70,21 @@ def terminal_freeze(path: str | Path | None = None) -> Path:
     path = Path(path)
     path.write_text(pip_freeze())
     return path
+
+
+def export_versions(text: str) -> dict[str, str]:
+    """{name: version} of a ``conda env export``: conda lines ``- name=version[=build]``, pip lines ``- name==version``."""
+    versions, section = {}, None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            section = line.split(":")[0]
+            continue
+        item = line.strip().removeprefix("- ").strip()
+        if section != "dependencies" or not item or item.endswith(":"):
+            continue
+        if "==" in item:
+            name, version = item.split("==", 1)
+        else:
+            name, version = item.split("=")[:2]
+        versions[name.strip()] = version.strip()
+    return versions

@@ -23,6 +23,11 @@ def values_with_n_bits(n: int) -> int:
     return 2**n
 
 
+def model_memory_gb(n_params: int, bits: int) -> float:
+    """Memory of the weights alone, in GB (1e9 bytes): each parameter takes bits / 8 bytes."""
+    return n_params * bits / 8 / 1e9
+
+
 def quantize_int8(x: torch.Tensor) -> tuple[torch.Tensor, float]:
     """Symmetric per-tensor quantization: the largest |x| maps to 127."""
     scale = x.abs().max().item() / 127
@@ -47,6 +52,15 @@ def elementwise(x: torch.Tensor) -> torch.Tensor:
 
 def matrix_product(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return x @ w
+
+
+def min_max_scale(x: torch.Tensor) -> torch.Tensor:
+    low, high = x.min(0).values, x.max(0).values
+    return (x - low) / (high - low)
+
+
+def squared_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return ((x - y) ** 2).sum(1)
 
 
 def sin_in_place(a: torch.Tensor) -> torch.Tensor:

@@ -96,7 +96,7 @@ def _in_place(x_train, x_test):
     (_all_rows, "TOUTES les lignes"),
     (lambda a, b: ((a - a.mean(0)) / a.std(0), (b - b.mean(0)) / b.std(0)), "ses propres statistiques"),
     (lambda a, b: ((a - a.mean()) / a.std(), (b - a.mean()) / a.std()), "Mauvais axe"),
-    (_in_place, "sur place"),
+    (_in_place, "en place"),
     (lambda a, b: tuple(torch.tensor((m.numpy().astype("float64") - a.numpy().mean(0)) / a.numpy().std(0))
                         for m in (a, b)), "float64"),
     (lambda a, b: ((a - a.mean(0)) / a.std(0), b / a.std(0)), "n'est pas"),
@@ -367,10 +367,12 @@ def test_make_loader_mistakes(answer, hint):
     _fails(ex.check_make_loader, answer, hint)
 
 
-def _epoch(zero=True, step=True, mean=True):
+def _epoch(zero=True, step=True, mean=True, move=True):
     def train_epoch(loader, w, b, optimizer, device=None):
         losses = []
         for xb, yb in loader:
+            if move:
+                xb, yb = xb.to(device), yb.to(device)
             if zero:
                 optimizer.zero_grad()
             loss = ref.mse(ref.predict(xb, w, b), yb)
@@ -386,7 +388,8 @@ def _epoch(zero=True, step=True, mean=True):
     (_epoch(zero=False), "optimizer.zero_grad"),
     (_epoch(step=False), r"optimizer.step\(\)"),
     (_epoch(mean=False), "moyenne des pertes"),
-], ids=["no-zero-grad", "no-step", "last-loss"])
+    (_epoch(move=False), r"xb.to\(device\)"),
+], ids=["no-zero-grad", "no-step", "last-loss", "batches-not-moved"])
 def test_train_epoch_mistakes(answer, hint):
     _fails(ex.check_train_epoch, answer, hint)
 

@@ -1,0 +1,138 @@
+"""A stand-in GPU, so that checks catch device mistakes on a machine without one.
+
+A check hands the student tensors that *say* they live on ``cuda:0`` (``on_gpu``) and batches that live on
+the CPU (``on_host``). Underneath, everything is ordinary CPU memory; what is simulated is the rules a real GPU
+enforces:
+
+* ``x.to(device)``, ``x.to("cuda")``, ``x.cuda()`` move a host tensor to the GPU (a copy, as on a real GPU);
+  ``x.cpu()`` / ``x.to("cpu")`` bring it back; moving to where a tensor already is returns it unchanged;
+* an operation that mixes a GPU tensor and a host tensor raises torch's own device-mismatch error;
+* ``.numpy()`` (or ``np.asarray``) of a GPU tensor raises torch's own error, as CUDA does.
+
+Tensors the student creates without a device, and autograd's gradients, are plain tensors and mix freely (as
+0-dimensional CPU tensors do with CUDA ones): only the data the check handed out is tracked. Where a real GPU is
+present, checks also run with it (``real_gpu()``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.utils._pytree import tree_flatten
+
+DEVICE = torch.device("cuda", 0)
+MISMATCH = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
+NUMPY_ERROR = ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+               "memory first.")
+
+_MOVES = {torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.cpu}
+
+
+class _Placed(torch.Tensor):
+    """A tensor the check placed: on the simulated GPU (``_OnGpu``) or on the host (``_OnHost``)."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        placed = {type(a) for a in tree_flatten((args, kwargs))[0] if isinstance(a, _Placed)}
+        if _OnGpu in placed and _OnHost in placed:
+            raise RuntimeError(MISMATCH)
+        if func in _MOVES:
+            return _move(func, args, kwargs)
+        if _OnGpu in placed and func in (torch.Tensor.numpy, torch.Tensor.__array__) \
+                and not kwargs.get("force", False):
+            raise TypeError(NUMPY_ERROR)
+        with torch._C.DisableTorchFunctionSubclass():
+            result = func(*args, **kwargs)
+        kind = _OnGpu if _OnGpu in placed else _OnHost
+        return torch._tensor._convert(result, kind)
+
+
+class _OnGpu(_Placed):
+    @property
+    def device(self) -> torch.device:  # what student code sees; the memory is the CPU's
+        return DEVICE
+
+    @property
+    def is_cuda(self) -> bool:
+        return True
+
+
+class _OnHost(_Placed):
+    pass
+
+
+def _move(func, args, kwargs) -> torch.Tensor:
+    self, rest = args[0], args[1:]
+    dtype = None
+    here = _OnGpu if isinstance(self, _OnGpu) else type(self)  # a plain tensor is on the host
+    if func is torch.Tensor.cuda:
+        target = _OnGpu
+    elif func is torch.Tensor.cpu:
+        target = _OnHost if here is _OnGpu else here
+    else:
+        device, dtype, _, _ = torch._C._nn._parse_to(*rest, **kwargs)
+        if device is None:
+            target = here
+        elif device.type == "cuda":
+            target = _OnGpu
+        elif device.type == "cpu":
+            target = _OnHost if here is _OnGpu else here
+        else:
+            raise RuntimeError(f"appareil inattendu dans cette vérification : {device}")
+    with torch._C.DisableTorchFunctionSubclass():
+        data = self if dtype is None or dtype == self.dtype else self.to(dtype)
+        if target is here:
+            if data is self:
+                return self  # already there: torch returns the tensor itself, no copy
+        else:
+            data = data.clone()  # a real move copies
+        return data.as_subclass(target)
+
+
+class simulate(torch.overrides.TorchFunctionMode):
+    """While active, plain tensors moved to ``cuda`` and tensors created with ``device="cuda"`` land on the
+    simulated GPU (only for machines without one: do not use it around real CUDA tensors)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _MOVES and isinstance(args[0], torch.Tensor) and not isinstance(args[0], _Placed):
+            return _move(func, args, kwargs)
+        device = kwargs.get("device")
+        if device is not None and not isinstance(device, torch.Tensor) and torch.device(device).type == "cuda":
+            grad = kwargs.pop("requires_grad", False)
+            with torch._C.DisableTorchFunctionSubclass():
+                made = func(*args, **dict(kwargs, device="cpu"))
+                made = made.as_subclass(_OnGpu) if isinstance(made, torch.Tensor) else made
+            return made.requires_grad_(grad) if grad else made
+        return func(*args, **kwargs)
+
+
+def on_gpu(x: torch.Tensor, *, requires_grad: bool = False) -> torch.Tensor:
+    """``x`` as a tensor on the simulated GPU (a leaf that requires grad if asked)."""
+    with torch._C.DisableTorchFunctionSubclass():
+        t = x.detach().clone().as_subclass(_OnGpu)
+    return t.requires_grad_(requires_grad)
+
+
+def on_host(x: torch.Tensor) -> torch.Tensor:
+    """``x`` as a tracked CPU tensor: using it with a GPU tensor without moving it is an error."""
+    with torch._C.DisableTorchFunctionSubclass():
+        return x.detach().clone().as_subclass(_OnHost)
+
+
+def is_on_gpu(x: Any) -> bool:
+    """True for a tensor on the simulated GPU (or a real CUDA tensor)."""
+    return isinstance(x, _OnGpu) or (isinstance(x, torch.Tensor) and x.is_cuda)
+
+
+def plain(x: torch.Tensor) -> torch.Tensor:
+    """The ordinary tensor under a placed one (for comparisons)."""
+    with torch._C.DisableTorchFunctionSubclass():
+        return x.as_subclass(torch.Tensor)
+
+
+def real_gpu() -> torch.device | None:
+    """The real CUDA device when there is one (checks then also run on it), else None."""
+    return torch.device("cuda") if torch.cuda.is_available() else None
