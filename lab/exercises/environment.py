@@ -117,11 +117,11 @@ def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]
 
     base = folder(f"python-{word()}")
     venv = folder(word(), rng.choice([".venv", "env", word()]))
-    conda_env = folder(rng.choice(["micromamba", "miniforge3", "mambaforge", word()]), "envs", word())
-    conda_base = folder(rng.choice(["miniforge3", "mambaforge", "opt-" + word()]))
+    conda_env = folder(word(), rng.choice(["micromamba", "miniforge3", "mambaforge", word()]), "envs", word())
+    conda_base = folder(word(), rng.choice(["miniforge3", "mambaforge", "opt-" + word()]))
     for prefix in (conda_env, conda_base):
         (prefix / "conda-meta").mkdir()
-    decoy = folder(rng.choice(["conda-" + word(), "envs"]), word())  # a plain Python in a conda-sounding folder
+    decoy = folder(word(), rng.choice(["conda-" + word(), "envs"]), word())  # a plain Python, conda-sounding folder
     bare = folder(f"usr-{word()}")
     cases = [(str(venv), str(base), "venv"), (str(conda_env), str(conda_env), "conda"),
              (str(conda_base), str(conda_base), "conda"), (str(decoy), str(decoy), "aucun"),
