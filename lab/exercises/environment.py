@@ -294,9 +294,8 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
        + (f" (torch {torch_version})" if torch_version else "") + " : le terminal utilise bien le Python du lab.")
 
 
-def _fake_conda_export(rng: random.Random) -> tuple[str, dict[str, str]]:
-    """A ``conda env export`` as conda writes it (with or without --no-builds), and its {name: version}."""
-    builds = rng.random() < 0.6
+def _fake_conda_export(rng: random.Random, builds: bool) -> tuple[str, dict[str, str]]:
+    """A ``conda env export`` as conda writes it (``builds=False``: with --no-builds), and its {name: version}."""
     conda = {"python": f"3.{rng.randrange(10, 14)}.{rng.randrange(0, 12)}", "pip": f"2{rng.randrange(3, 6)}.{rng.randrange(0, 3)}",
              "numpy": f"2.{rng.randrange(0, 4)}.{rng.randrange(0, 6)}", "libzlib": f"1.3.{rng.randrange(0, 3)}",
              "ca-certificates": f"2025.{rng.randrange(1, 12)}.{rng.randrange(1, 28)}",
@@ -318,8 +317,8 @@ def _fake_conda_export(rng: random.Random) -> tuple[str, dict[str, str]]:
 
 def check_export_versions(export_versions) -> None:
     rng = _rng()
-    for _ in range(3):
-        text, expected = _fake_conda_export(rng)
+    for builds in rng.sample([True, False, rng.random() < 0.5], 3):
+        text, expected = _fake_conda_export(rng, builds)
         got = call(export_versions, text, name="export_versions")
         if not isinstance(got, dict):
             raise CheckFailed(f"export_versions doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
