@@ -284,6 +284,20 @@ def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     return rng.choice(binary_ops)(left, right).sum()
 
 
+def _names_deduplicated_by_name(z: torch.Tensor) -> list[list[str]]:
+    """What a traversal that remembers names instead of nodes finds (sorted), for the usual visiting orders."""
+    found = []
+    for pop in (lambda todo: todo.pop(), lambda todo: todo.pop(0)):
+        names, todo = [], [z.grad_fn]
+        while todo:
+            node = pop(todo)
+            if node is not None and node.name() not in names:
+                names.append(node.name())
+                todo.extend(child for child, _ in node.next_functions)
+        found.append(sorted(n.split("::")[-1] for n in names))
+    return found
+
+
 def check_graph_node_names(graph_node_names) -> None:
     rng, g = _rng(), fresh_generator()
 
@@ -305,7 +319,7 @@ def check_graph_node_names(graph_node_names) -> None:
         if len(norm) > len(expected) and set(norm) == set(expected):
             hint = ("Un nœud peut être atteint par plusieurs chemins (y est utilisé deux fois) : gardez un "
                     "ensemble des nœuds déjà vus.")
-        elif len(norm) < len(expected) and set(norm) == set(expected):
+        elif norm in _names_deduplicated_by_name(z):
             hint = ("Deux nœuds différents peuvent porter le même nom (a et b ont chacun leur AccumulateGrad) : "
                     "retenez les nœuds déjà vus (les objets node), pas leurs noms.")
         elif len(norm) <= 2:

@@ -702,7 +702,7 @@ TRIALS = [
     ("should_stop", stop_equal_is_divergence, "plateau"),
     ("should_stop", stop_strict_rise, "plateau"),
     ("should_stop", lambda losses, tol: "converged" if len(losses) > 1 and losses[-2] - losses[-1] < tol else None,
-     "RELATIF|isfinite"),
+     "RELATIF|isfinite|augmente"),
     pytest.param("gradient_descent", descent_while, PASS, marks=pytest.mark.slow),
     pytest.param("gradient_descent", descent_never_stops_on_rise, "diverged", marks=pytest.mark.slow),
     ("evaluate", evaluate_inference_mode, PASS),
