@@ -9,6 +9,7 @@ the simulated GPU of ``lab.simulated_gpu``, a simulated asynchronous GPU queue f
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import secrets
 import statistics
@@ -122,20 +123,40 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
 
-class _AsyncQueue:
-    """A simulated GPU stream: launching work returns at once; ``synchronize()`` waits until it is done."""
+class _SimulatedTime:
+    """A simulated GPU stream and the clocks that time it.
+
+    Launching work returns at once; ``synchronize()`` waits until the queued work is done. The clocks of the
+    ``time`` module (``perf_counter``, ``monotonic``, ``time`` and their ``_ns`` forms) advance only by that
+    work, so the check's verdict does not depend on how busy the machine is; the waits also really sleep, for
+    code that took a clock function before the check started.
+    """
+
+    CLOCKS = ("perf_counter", "monotonic", "time")
 
     def __init__(self) -> None:
+        self.now = 1000.0
         self.pending = 0.0
         self.syncs = 0
 
     def launch(self, seconds: float) -> None:
+        self.now += 1e-5  # launching costs a few microseconds
         self.pending += seconds
+
+    def run(self, seconds: float) -> None:
+        """Work that the CPU does itself (no queue): it takes its time right away."""
+        self.now += seconds
+        time.sleep(seconds)
 
     def synchronize(self, *args, **kwargs) -> None:
         self.syncs += 1
-        time.sleep(self.pending)
+        self.run(self.pending)
         self.pending = 0.0
+
+    def patches(self, stack: contextlib.ExitStack) -> None:
+        for name in self.CLOCKS:
+            stack.enter_context(mock.patch.object(time, name, lambda: self.now))
+            stack.enter_context(mock.patch.object(time, f"{name}_ns", lambda: int(self.now * 1e9)))
 
 
 def _no_gpu_synchronize(*args, **kwargs) -> None:
@@ -145,21 +166,22 @@ def _no_gpu_synchronize(*args, **kwargs) -> None:
 def check_time_on_device(time_on_device) -> None:
     rng = random.Random(secrets.randbits(64))
     for _ in range(2):
-        queue = _AsyncQueue()
-        earlier, work = rng.uniform(0.06, 0.09), rng.uniform(0.04, 0.07)
-        queue.launch(earlier)  # work queued before the measurement starts: not part of fn's time
+        sim = _SimulatedTime()
+        earlier, work = rng.uniform(0.03, 0.05), rng.uniform(0.02, 0.04)
+        sim.launch(earlier)  # work queued before the measurement starts: not part of fn's time
 
         def fn() -> None:
-            queue.launch(work)
+            sim.launch(work)
 
         with contextlib.ExitStack() as patches:  # every way to wait for the GPU waits for this queue
-            patches.enter_context(mock.patch.object(torch.cuda, "synchronize", queue.synchronize))
+            patches.enter_context(mock.patch.object(torch.cuda, "synchronize", sim.synchronize))
             patches.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=True))
             if hasattr(torch, "accelerator") and hasattr(torch.accelerator, "synchronize"):
-                patches.enter_context(mock.patch.object(torch.accelerator, "synchronize", queue.synchronize))
+                patches.enter_context(mock.patch.object(torch.accelerator, "synchronize", sim.synchronize))
+            sim.patches(patches)
             got = call(time_on_device, fn, torch.device("cuda"), name="time_on_device")
         seconds = as_float(got, "la durée renvoyée")
-        if queue.syncs == 0 or seconds < work / 2:
+        if sim.syncs == 0 or seconds < work / 2:
             raise CheckFailed(f"Sur un GPU (simulé) où fn() travaille {work * 1e3:.0f} ms, vous mesurez "
                               f"{seconds * 1e3:.1f} ms : c'est le temps de LANCER le calcul, pas de le faire.\n👉 Les "
                               "opérations CUDA sont asynchrones : appelez torch.cuda.synchronize() après fn(), avant "
@@ -168,7 +190,6 @@ def check_time_on_device(time_on_device) -> None:
             raise CheckFailed(f"Vous mesurez {seconds * 1e3:.0f} ms pour {work * 1e3:.0f} ms de travail : le travail "
                               "déjà en file avant fn() est compté.\n👉 Appelez aussi torch.cuda.synchronize() AVANT "
                               "de démarrer le chronomètre.")
-    work = rng.uniform(0.03, 0.05)
 
     def explain(exc: BaseException) -> str | None:
         if "CUDA" in str(exc):
@@ -176,11 +197,14 @@ def check_time_on_device(time_on_device) -> None:
                     "device.type == \"cuda\" (le même code doit marcher partout).")
         return None
 
-    with mock.patch.object(torch.cuda, "synchronize", _no_gpu_synchronize), \
-            mock.patch.object(torch.cuda, "is_available", return_value=False):
-        seconds = as_float(call(time_on_device, lambda: time.sleep(work), torch.device("cpu"),
+    sim, work = _SimulatedTime(), rng.uniform(0.02, 0.04)
+    with contextlib.ExitStack() as patches:
+        patches.enter_context(mock.patch.object(torch.cuda, "synchronize", _no_gpu_synchronize))
+        patches.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=False))
+        sim.patches(patches)
+        seconds = as_float(call(time_on_device, lambda: sim.run(work), torch.device("cpu"),
                                 name="time_on_device", on_error=explain), "la durée renvoyée")
-    if not work * 0.9 <= seconds <= work * 3 + 0.05:
+    if not math.isclose(seconds, work, rel_tol=0.05) and not work * 0.9 <= seconds <= work * 3 + 0.05:
         raise CheckFailed(f"Sur le CPU, fn() dure {work * 1e3:.0f} ms et vous renvoyez {seconds * 1e3:.1f} ms.\n👉 "
                           "start = time.perf_counter() ; fn() ; return time.perf_counter() - start (en secondes).")
     if torch.cuda.is_available():  # the real thing too

@@ -249,6 +249,11 @@ def check_mse(mse) -> None:
     if math.isclose(got.item(), ((pred - y) ** 2).sum().item(), rel_tol=1e-5):
         raise CheckFailed("C'est la somme des carrés : la MSE est la MOYENNE des carrés (.mean()).")
     if not math.isclose(got.item(), expected.item(), rel_tol=1e-5):
+        if math.isclose(got.item(), (pred - y).abs().mean().item(), rel_tol=1e-5):
+            raise CheckFailed("C'est la moyenne des écarts ABSOLUS (MAE) : la MSE élève les écarts au carré, "
+                              "((pred - y) ** 2).mean().")
+        if math.isclose(got.item(), expected.item() ** 0.5, rel_tol=1e-5):
+            raise CheckFailed("C'est la racine de la MSE (RMSE) : la MSE est ((pred - y) ** 2).mean(), sans sqrt.")
         raise CheckFailed("La valeur n'est pas la moyenne de (pred - y) ** 2.")
     if got.grad_fn is None:
         raise CheckFailed("La MSE n'est plus reliée au graphe (pas de grad_fn) : backward() ne marcherait pas. "
