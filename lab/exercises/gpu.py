@@ -1,8 +1,8 @@
 """Checks, part 02 (gpu): devices, moving tensors between memories, and a small live measurement of the cost.
 
-Everything runs without a GPU: checks use the ``meta`` device (a device without storage) as a stand-in target,
-the simulated GPU of ``lab.simulated_gpu``, a simulated asynchronous GPU queue for timing, and simulate
-``torch.cuda.is_available()`` both ways; with a real GPU they also run on it. The full benchmark is
+Everything runs without a GPU: checks use the simulated GPU of ``lab.simulated_gpu`` as a target, a simulated
+asynchronous GPU queue and clock for timing, and simulate ``torch.cuda.is_available()`` both ways; with a real
+GPU they also run on it. The full benchmark is
 ``scripts/bench_transfer.py``.
 """
 
@@ -20,6 +20,7 @@ import torch
 
 from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok
 from lab.devices import sync
+from lab.simulated_gpu import DEVICE as SIMULATED
 from lab.simulated_gpu import on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
@@ -37,12 +38,9 @@ def _no_cuda_hint(exc: BaseException) -> str | None:
     return None
 
 
-def _target_devices() -> list[torch.device]:
-    """Devices a tensor can be moved to here: ``meta`` always, the GPU when there is one."""
-    devices = [torch.device("meta")]
-    if torch.cuda.is_available():
-        devices.append(torch.device("cuda"))
-    return devices
+def _real_devices() -> list[torch.device]:
+    """The real devices here: the CPU, and the GPU when there is one."""
+    return [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
 
 
 def check_choose_device(choose_device) -> None:
@@ -69,15 +67,21 @@ def check_choose_device(choose_device) -> None:
 
 def check_move_to(move_to) -> None:
     rng, g = random.Random(secrets.randbits(64)), fresh_generator()
-    inputs = [(torch.randn(rng.randint(2, 9), rng.randint(2, 9), generator=g), device)
-              for device in _target_devices() + [torch.device("cpu")]]
-    inputs.append((on_gpu(torch.randn(rng.randint(2, 9), 3, generator=g)), torch.device("cpu")))  # back from the GPU
-    rng.shuffle(inputs)
-    compare_with_reference(move_to, ref.move_to, inputs, name="move_to", on_error=_no_cuda_hint, mistakes=[
+    def matrix():
+        return torch.randn(rng.randint(2, 9), rng.randint(2, 9), generator=g)
+
+    real = [(matrix(), device) for device in _real_devices()]
+    simulated = [(matrix(), SIMULATED), (on_gpu(matrix()), torch.device("cpu"))]  # to the GPU and back
+    mistakes = [
         (lambda x, device: x, ".to() ne modifie pas x : il RENVOIE un tenseur sur le device (une copie si x était "
                               "ailleurs). Utilisez le résultat : return x.to(device) (ou x = x.to(device))."),
         (lambda x, device: x.cpu(), "Utilisez le device demandé en argument : x.to(device)."),
-    ], hint="x.to(device)")
+    ]
+    compare_with_reference(move_to, ref.move_to, real, name="move_to", on_error=_no_cuda_hint, mistakes=mistakes,
+                           hint="x.to(device)")
+    with simulate():
+        compare_with_reference(move_to, ref.move_to, simulated, name="move_to", on_error=_no_cuda_hint,
+                               mistakes=mistakes, hint="x.to(device)")
     ok("move_to renvoie x sur le device demandé (une copie s'il était ailleurs, x lui-même s'il y était déjà).")
 
 
@@ -85,13 +89,11 @@ def check_add_on_device(add_on_device) -> None:
     rng, g = random.Random(secrets.randbits(64)), fresh_generator()
     shape = (rng.randint(2, 6), rng.randint(2, 6))
     inputs = [(torch.randn(shape, generator=g).to(device), torch.randn(shape, generator=g))
-              for device in _target_devices() + [torch.device("cpu")]]
+              for device in _real_devices()]
     simulated = [(on_gpu(torch.randn(shape, generator=g)), on_host(torch.randn(shape, generator=g)))
                  for _ in range(2)]  # a (simulated) GPU where values can be compared
 
     def explain(exc: BaseException) -> str | None:
-        if isinstance(exc, NotImplementedError) and "meta" in str(exc):  # a.cpu() where a has no data here
-            return "Le résultat doit rester sur le device de a (les données sont là) : déplacez b, b.to(a.device)."
         return _no_cuda_hint(exc) or (_SAME_DEVICE if isinstance(exc, RuntimeError) and "device" in str(exc) else None)
 
     mistakes = [(lambda a, b: a.cpu() + b, "Le résultat doit rester sur le device de a (les données sont là) : "

@@ -189,9 +189,11 @@ def check_init_params(init_params) -> None:
         if value.detach().abs().max().item() != 0:
             raise CheckFailed(f"{what} devrait partir de zéro (le problème est convexe : pas besoin de hasard, et "
                               "les vérifications comparent des trajectoires qui partent de zéro).")
-    # The device argument: "meta" stands for a GPU here (a device without data); the real GPU when there is one.
-    for device in [torch.device("meta")] + ([real_gpu()] if real_gpu() is not None else []):
-        w_d, b_d = _pair(call(init_params, d, device=device, name="init_params"), "init_params", "w, b")
+    # The device argument: a simulated GPU here, and the real GPU when there is one.
+    places = [(DEVICE, simulate)] + ([(real_gpu(), contextlib.nullcontext)] if real_gpu() is not None else [])
+    for device, context in places:
+        with context():
+            w_d, b_d = _pair(call(init_params, d, device=device, name="init_params"), "init_params", "w, b")
         for value, what in ((w_d, "w"), (b_d, "b")):
             if not isinstance(value, torch.Tensor) or value.device.type != device.type:
                 where = value.device if isinstance(value, torch.Tensor) else type(value).__name__

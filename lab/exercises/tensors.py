@@ -11,6 +11,7 @@ import sys
 import torch
 
 from lab.checks import CheckFailed, call, compare_with_reference, describe, expect_tensor, fresh_generator, ok, require
+from lab.simulated_gpu import on_gpu, simulate
 from lab.solutions import tensors as ref
 
 _LOOP = ("Pas de boucle Python sur les éléments : écrivez un motif (x[:, ::2], un masque x[x > 0]…), "
@@ -62,7 +63,13 @@ def check_make_zeros_like(make_zeros_like) -> None:
         if dtype.is_floating_point:
             x.view(-1)[0] = float("inf")  # x * 0 is nan there
         inputs.append((x,))
-    inputs.insert(rng.randrange(len(inputs) + 1), (torch.empty(3, 2, device="meta"),))  # on another device
+    inputs.insert(rng.randrange(len(inputs) + 1), (on_gpu(torch.randn(3, 2, generator=g)),))  # on a (simulated) GPU
+    with simulate():
+        _compare_zeros_like(make_zeros_like, inputs)
+    ok("make_zeros_like garde la forme, le dtype et le device.")
+
+
+def _compare_zeros_like(make_zeros_like, inputs) -> None:
     compare_with_reference(make_zeros_like, ref.make_zeros_like, inputs, name="make_zeros_like", mistakes=[
         (lambda x: torch.zeros(x.shape), "torch.zeros(x.shape) est toujours en float32 sur le CPU : "
                                          "torch.zeros_like(x) garde le dtype et le device de x."),
@@ -70,7 +77,6 @@ def check_make_zeros_like(make_zeros_like) -> None:
                                                         "torch.zeros_like(x) garde le dtype ET le device de x."),
         (lambda x: x * 0, "x * 0 donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
     ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
-    ok("make_zeros_like garde la forme, le dtype et le device.")
 
 
 def check_bytes_per_value(bytes_per_value) -> None:

@@ -6,8 +6,8 @@
 # une opération exige que tous ses tenseurs soient sur le même device, et **le transfert entre les mémoires
 # coûte cher**.
 #
-# Ce notebook tourne aussi sans GPU : les vérifications simulent un GPU (le device `meta`, un device sans
-# données) et la mesure compare alors avec une copie en mémoire centrale.
+# Ce notebook tourne aussi sans GPU : les vérifications simulent un GPU (des tenseurs qui se disent sur `cuda:0`
+# et en respectent les règles) et la mesure compare alors avec une copie en mémoire centrale.
 
 # %%
 import matplotlib.pyplot as plt
