@@ -35,11 +35,11 @@ class _Placed(torch.Tensor):
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if func in _MOVES:  # x.to(other) names other's device: not a mix
+            return _move(func, args, kwargs)
         placed = {type(a) for a in tree_flatten((args, kwargs))[0] if isinstance(a, _Placed)}
         if _OnGpu in placed and _OnHost in placed:
             raise RuntimeError(MISMATCH)
-        if func in _MOVES:
-            return _move(func, args, kwargs)
         if _OnGpu in placed and func in (torch.Tensor.numpy, torch.Tensor.__array__) \
                 and not kwargs.get("force", False):
             raise TypeError(NUMPY_ERROR)
@@ -71,6 +71,9 @@ def _move(func, args, kwargs) -> torch.Tensor:
         target = _OnGpu
     elif func is torch.Tensor.cpu:
         target = _OnHost if here is _OnGpu else here
+    elif rest and isinstance(rest[0], torch.Tensor):  # x.to(other): other's device and dtype
+        dtype = rest[0].dtype
+        target = _OnGpu if isinstance(rest[0], _OnGpu) else (_OnHost if here is _OnGpu else here)
     else:
         device, dtype, _, _ = torch._C._nn._parse_to(*rest, **kwargs)
         if device is None:

@@ -121,6 +121,8 @@ def _fake_prefixes(root: Path, rng: random.Random) -> list[tuple[str, str, str]]
     conda_base = folder(word(), rng.choice(["miniforge3", "mambaforge", "opt-" + word()]))
     for prefix in (conda_env, conda_base):
         (prefix / "conda-meta").mkdir()
+        (prefix / "conda-meta" / "history").write_text("==> 2025-01-01 00:00:00 <==\n")
+    (venv / "pyvenv.cfg").write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = false\n")
     decoy = folder(word(), rng.choice(["conda-" + word(), "envs"]), word())  # a plain Python, conda-sounding folder
     bare = folder(f"usr-{word()}")
     cases = [(str(venv), str(base), "venv"), (str(conda_env), str(conda_env), "conda"),
@@ -167,6 +169,8 @@ def _fake_freeze(rng: random.Random) -> tuple[str, dict[str, str]]:
     lines = [f"{name}=={version}" for name, version in pinned.items()]
     lines[rng.randrange(len(lines))] += "  "  # trailing spaces happen when files are edited by hand
     lines.insert(rng.randrange(len(lines)), "mon-paquet @ file:///home/etudiant/mon-paquet")
+    editable = rng.randrange(len(lines))  # what pip freeze writes for an editable install without git
+    lines[editable:editable] = ["# Editable install with no version control (brouillon==0.1)", "-e /home/etudiant/brouillon"]
     lines.insert(rng.randrange(len(lines)), "-e git+https://example.org/projet.git@abc123#egg=projet")
     lines.insert(0, "# pip freeze du " + str(date.today()))
     lines.insert(rng.randrange(len(lines)), "")

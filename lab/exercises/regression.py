@@ -546,6 +546,9 @@ def check_train_epoch(train_epoch) -> None:
         if "same device" in str(exc) or "device type tensor to numpy" in str(exc):
             return ("Les paramètres w, b sont sur le GPU et le DataLoader sert ses mini-lots sur le CPU : envoyez "
                     "chaque mini-lot sur le device, xb, yb = xb.to(device), yb.to(device).")
+        if any(s in str(exc) for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs")):
+            return ("Ne codez pas cuda en dur : envoyez les mini-lots sur le device reçu, xb.to(device) "
+                    "(le même code doit aussi marcher sur CPU).")
         return None
 
     def reference(zero_grad: bool):
@@ -561,7 +564,8 @@ def check_train_epoch(train_epoch) -> None:
             losses.append(loss.item())
         return w.detach(), sum(losses) / len(losses)
 
-    places = [(DEVICE, lambda t: on_gpu(t, requires_grad=True), on_host, simulate)]
+    places = [(DEVICE, lambda t: on_gpu(t, requires_grad=True), on_host, simulate),
+              (torch.device("cpu"), lambda t: t.requires_grad_(True), lambda t: t, contextlib.nullcontext)]
     if real_gpu() is not None:
         places.append((real_gpu(), lambda t: t.to(real_gpu()).requires_grad_(True), lambda t: t, contextlib.nullcontext))
     w_r, loss_r = reference(True)

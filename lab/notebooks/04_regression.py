@@ -240,8 +240,10 @@ check_gd_step(gd_step)
 #
 # « 5000 itérations ? » n'est pas un critère. On s'arrête quand :
 #
-# * la perte n'est plus un nombre fini (NaN, infini) ou **remonte** : la descente **diverge** → `"diverged"` ;
-# * l'amélioration **relative** `(précédente - actuelle) / précédente` passe sous `tol` → `"converged"` ;
+# * la perte n'est plus un nombre fini (NaN, infini) ou **remonte** nettement (plus que les arrondis du float32 :
+#   au-delà d'une petite marge relative, par exemple 1e-4) : la descente **diverge** → `"diverged"` ;
+# * l'amélioration **relative** `(précédente - actuelle) / précédente` passe sous `tol` (une perte qui ne bouge
+#   plus, un plateau, compris) → `"converged"` ;
 # * sinon on continue (`None`) — et la boucle elle-même s'arrête au plafond `max_iter` → `"max_iter"`.
 #
 # **Exercice 9.** `should_stop(losses, tol)` reçoit la liste des pertes jusqu'ici.

@@ -19,6 +19,7 @@ def test_moves_copy_and_staying_put_does_not():
     moved = host.to(DEVICE)
     assert is_on_gpu(moved) and moved.device == DEVICE and not is_on_gpu(moved.cpu())
     assert moved.to(DEVICE) is moved and host.to("cpu") is host
+    assert is_on_gpu(host.to(moved)) and not is_on_gpu(moved.to(host))
     moved.add_(1)
     assert torch.equal(plain(host), torch.arange(3.0)), "a move is a copy"
 

@@ -510,11 +510,15 @@ TRIALS = [
     ("follows_rule_1", lambda released, today: (today - released).days > environment.MIN_AGE_DAYS, "exactement"),
     ("follows_rule_1", lambda released, today: (released - today).days >= environment.MIN_AGE_DAYS, "inversé"),
     ("environment_kind", kind_resolved, PASS),
+    ("environment_kind", lambda prefix, base: "venv" if Path(prefix, "pyvenv.cfg").is_file()
+     else "conda" if Path(prefix, "conda-meta").is_dir() else "aucun", PASS),
     ("environment_kind", kind_by_folder_name, "nom des dossiers ne prouve rien"),
     ("environment_kind", kind_by_envs_part, "nom des dossiers ne prouve rien"),
     ("environment_kind", lambda prefix, base: "venv" if prefix != base else "aucun", "conda-meta"),
     ("parse_freeze", freeze_normalised, PASS),
     ("parse_freeze", freeze_unstripped, r"\.strip\(\)"),
+    ("parse_freeze", lambda text: {k.strip(): v.strip() for k, v in (line.split("==", 1) for line in text.splitlines()
+                                                                    if "==" in line)}, "n'en sont pas"),
     ("parse_freeze", lambda text: dict(line.split("==") for line in text.splitlines() if line), "ignorez-les"),
     ("differences", differences_by_loops, PASS),
     ("differences", differences_that_pops, "a modifié un de ses dictionnaires"),
@@ -610,6 +614,7 @@ TRIALS = [
     ("move_to", lambda x, device: x.cuda(), "en dur|device demandé"),
     ("add_on_device", lambda a, b: torch.add(a, b.to(a.device)), PASS),
     ("add_on_device", lambda a, b: a + b.to(device=a.device, dtype=a.dtype), PASS),
+    ("add_on_device", lambda a, b: a.add(b.to(a)), PASS),
     ("add_on_device", lambda a, b: a + b, r"b\.to\(a\.device\)"),
     ("add_on_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
     ("add_on_device", lambda a, b: a + b.cuda(), r"en dur|b\.to\(a\.device\)"),
@@ -694,6 +699,7 @@ TRIALS = [
     ("train_epoch", epoch_non_blocking, PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(w.device), yb.to(w.device))), PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb, yb)), r"xb\.to\(device\)"),
+    ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.cuda(), yb.cuda())), r"en dur|xb\.to\(device\)"),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(device), yb.to(device)), zero_grad=False),
      "zero_grad"),
 ]
