@@ -10,8 +10,12 @@ Every part's checks (``lab/exercises/<part>.py``) are built from these helpers s
 Checks draw fresh random inputs from a private generator (``fresh_generator``) so that passing cannot come from
 matching one fixed example, and so that the student's own random stream (``torch.manual_seed``) is left untouched.
 ``compare_with_reference`` runs a student's function and the reference on such inputs and, when they differ,
-names the known mistake whose results the student's match. Inside IPython/Jupyter, importing this module makes a
-``CheckFailed`` show as its French message only, without a traceback through ``lab``.
+names the known mistake whose results the student's match; it also names an argument the student's function
+modified, and, for exercises about patterns, a loop (many torch operations, or values read in Python through
+``.tolist()``, ``.item()``, iteration or NumPy: ``Trace`` records them). ``Trace`` also tells whether ``backward()``
+ran and whether a graph was built, for the autograd exercises. Device mistakes are caught without a GPU with
+``lab.simulated_gpu``. Inside IPython/Jupyter, importing this module makes a ``CheckFailed`` show as its French
+message only, without a traceback through ``lab``.
 """
 
 from __future__ import annotations

@@ -39,6 +39,15 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(secrets.randbits(64))
 
 
+def _signature_hint(signature: str):
+    """An ``on_error`` for a function written without an argument the notebook passes (``device`` often)."""
+    def explain(exc: BaseException) -> str | None:
+        if isinstance(exc, TypeError) and ("argument" in str(exc)):
+            return f"Gardez la signature de l'énoncé : def {signature}:"
+        return None
+    return explain
+
+
 def _pair(result, name: str, what: str):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise CheckFailed(f"« {name} » doit renvoyer deux valeurs ({what}), pas {type(result).__name__}.")
@@ -193,7 +202,8 @@ def check_init_params(init_params) -> None:
     places = [(DEVICE, simulate)] + ([(real_gpu(), contextlib.nullcontext)] if real_gpu() is not None else [])
     for device, context in places:
         with context():
-            w_d, b_d = _pair(call(init_params, d, device=device, name="init_params"), "init_params", "w, b")
+            w_d, b_d = _pair(call(init_params, d, device=device, name="init_params",
+                                  on_error=_signature_hint('init_params(d, device="cpu")')), "init_params", "w, b")
         for value, what in ((w_d, "w"), (b_d, "b")):
             if not isinstance(value, torch.Tensor) or value.device.type != device.type:
                 where = value.device if isinstance(value, torch.Tensor) else type(value).__name__
@@ -549,7 +559,7 @@ def check_train_epoch(train_epoch) -> None:
         if any(s in str(exc) for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs")):
             return ("Ne codez pas cuda en dur : envoyez les mini-lots sur le device reçu, xb.to(device) "
                     "(le même code doit aussi marcher sur CPU).")
-        return None
+        return _signature_hint("train_epoch(loader, w, b, optimizer, device=None)")(exc)
 
     def reference(zero_grad: bool):
         w, b = ref.init_params(x.shape[1])

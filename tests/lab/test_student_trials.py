@@ -664,6 +664,8 @@ TRIALS = [
     ("init_params", init_then_requires_grad, PASS),
     ("init_params", init_ignoring_device, "device est ignoré"),
     ("init_params", init_moved_after, "feuille"),
+    ("init_params", lambda d: (torch.zeros(1, d, requires_grad=True), torch.zeros(1, requires_grad=True)),
+     "signature"),
     ("predict", lambda x, w, b: torch.addmm(b, x, w.T), PASS),
     ("predict", lambda x, w, b: (x * w).sum(1, keepdim=True) + b, PASS),
     ("predict", lambda x, w, b: x @ w + b, r"Transposez w"),
