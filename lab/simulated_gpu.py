@@ -136,6 +136,11 @@ def plain(x: torch.Tensor) -> torch.Tensor:
         return x.as_subclass(torch.Tensor)
 
 
+def is_missing_cuda(exc: BaseException) -> bool:
+    """The error torch raises when code asks for CUDA on a machine without it (a hard-coded "cuda")."""
+    return any(s in str(exc) for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs", "CUDA driver"))
+
+
 def real_gpu() -> torch.device | None:
     """The real CUDA device when there is one (checks then also run on it), else None."""
     return torch.device("cuda") if torch.cuda.is_available() else None

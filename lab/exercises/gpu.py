@@ -21,7 +21,7 @@ import torch
 from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok
 from lab.devices import sync
 from lab.simulated_gpu import DEVICE as SIMULATED
-from lab.simulated_gpu import on_gpu, on_host, simulate
+from lab.simulated_gpu import is_missing_cuda, on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
 _SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "
@@ -31,11 +31,7 @@ _HARD_CODED = ("Ne codez pas \"cuda\" en dur (ici, il n'y a peut-être pas de GP
 
 
 def _no_cuda_hint(exc: BaseException) -> str | None:
-    """The errors torch raises when code asks for CUDA on a machine without it."""
-    text = str(exc)
-    if any(s in text for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs", "CUDA driver")):
-        return _HARD_CODED
-    return None
+    return _HARD_CODED if is_missing_cuda(exc) else None
 
 
 def _real_devices() -> list[torch.device]:

@@ -19,7 +19,7 @@ import torch
 
 from lab import regression as course
 from lab.checks import CheckFailed, Trace, as_float, call, expect_tensor, fresh_generator, ok, require
-from lab.simulated_gpu import DEVICE, on_gpu, on_host, plain, real_gpu, simulate
+from lab.simulated_gpu import DEVICE, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
 from lab.solutions import regression as ref
 
 __all__ = [
@@ -556,7 +556,7 @@ def check_train_epoch(train_epoch) -> None:
         if "same device" in str(exc) or "device type tensor to numpy" in str(exc):
             return ("Les paramètres w, b sont sur le GPU et le DataLoader sert ses mini-lots sur le CPU : envoyez "
                     "chaque mini-lot sur le device, xb, yb = xb.to(device), yb.to(device).")
-        if any(s in str(exc) for s in ("not compiled with CUDA", "NVIDIA driver", "No CUDA GPUs")):
+        if is_missing_cuda(exc):
             return ("Ne codez pas cuda en dur : envoyez les mini-lots sur le device reçu, xb.to(device) "
                     "(le même code doit aussi marcher sur CPU).")
         return _signature_hint("train_epoch(loader, w, b, optimizer, device=None)")(exc)
