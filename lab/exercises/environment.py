@@ -300,11 +300,13 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
 
 def _fake_conda_export(rng: random.Random, builds: bool) -> tuple[str, dict[str, str]]:
     """A ``conda env export`` as conda writes it (``builds=False``: with --no-builds), and its {name: version}."""
-    conda = {"python": f"3.{rng.randrange(10, 14)}.{rng.randrange(0, 12)}", "pip": f"2{rng.randrange(3, 6)}.{rng.randrange(0, 3)}",
+    conda = {"python": f"3.{rng.randrange(10, 14)}.{rng.randrange(0, 12)}",
+             "pip": f"2{rng.randrange(3, 6)}.{rng.randrange(0, 3)}",
              "numpy": f"2.{rng.randrange(0, 4)}.{rng.randrange(0, 6)}", "libzlib": f"1.3.{rng.randrange(0, 3)}",
              "ca-certificates": f"2025.{rng.randrange(1, 12)}.{rng.randrange(1, 28)}",
              "_openmp_mutex": "4.5"}
-    pip = {"torch": f"2.{rng.randrange(5, 12)}.{rng.randrange(0, 3)}", "tqdm": f"4.{rng.randrange(60, 68)}.{rng.randrange(0, 3)}",
+    pip = {"torch": f"2.{rng.randrange(5, 12)}.{rng.randrange(0, 3)}",
+           "tqdm": f"4.{rng.randrange(60, 68)}.{rng.randrange(0, 3)}",
            "scikit-learn": f"1.{rng.randrange(4, 8)}.{rng.randrange(0, 3)}"}
     names = list(conda)
     rng.shuffle(names)
@@ -331,7 +333,8 @@ def check_export_versions(export_versions) -> None:
         missing = sorted(set(expected) - set(got))
         extra = sorted(set(got) - set(expected))
         wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
-        if any(n in missing for n in ("torch", "tqdm", "scikit-learn")) and not any(n in missing for n in ("python", "numpy")):
+        pip_missing = any(n in missing for n in ("torch", "tqdm", "scikit-learn"))
+        if pip_missing and not any(n in missing for n in ("python", "numpy")):
             hint = ("Les paquets installés par pip sont listés à part, sous « - pip: » (nom==version) : lisez-les "
                     "aussi.")
         elif wrong and all(isinstance(got[n], str) and got[n].startswith(expected[n] + "=") for n in wrong):

@@ -10,6 +10,8 @@
 # et en respectent les règles) et la mesure compare alors avec une copie en mémoire centrale.
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -140,9 +142,6 @@ print(f"{data.numel() * data.element_size() / 1e6:.2f} Mo, environ "
 # `synchronize()` manque, même sur une machine sans GPU.
 
 # %%
-import time
-
-
 def time_on_device(fn, device):
     # BEGIN SOLUTION
     if device.type == "cuda":

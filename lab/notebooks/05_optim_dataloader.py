@@ -8,7 +8,8 @@
 # * une **gestion simplifiée des données** pour constituer des **mini-lots** (`Dataset`, `DataLoader`).
 #
 # On refait la régression de la partie 4 avec ces deux outils. La préparation des données (tenseurs float32,
-# découpage, standardisation sur les lignes d'entraînement) reprend la bibliothèque du cours (`lab.regression`, les fonctions de la partie 4).
+# découpage, standardisation sur les lignes d'entraînement) reprend la bibliothèque du cours (`lab.regression`,
+# les fonctions de la partie 4).
 
 # %%
 import time

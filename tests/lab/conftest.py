@@ -2,8 +2,9 @@
 
 The home is seeded once per session from the shared raw file (``../shared`` beside the repository, or
 ``$LAB_SHARED_DIR``) with ``lab.data.seed_cache_from_csv``; ``SCIKIT_LEARN_DATA`` points at it for the tests
-and for the notebook kernels they start. ``lab.data`` itself knows no checkout layout: only these variables. Without the shared file (e.g. inside the image), an existing
-scikit-learn cache is copied instead, and tests that need the raw file itself are skipped with the reason.
+and for the notebook kernels they start (``lab.data`` itself knows no checkout layout, only these variables).
+Without the shared file (e.g. inside the image), an existing scikit-learn cache is copied instead, and tests that
+need the raw file itself are skipped with the reason.
 """
 
 import os

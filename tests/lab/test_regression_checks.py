@@ -8,9 +8,9 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, TensorDataset
 
+from lab import regression as ref
 from lab.checks import CheckFailed, NotDone
 from lab.exercises import regression as ex
-from lab import regression as ref
 
 F32 = torch.float32
 

@@ -1,8 +1,8 @@
 """``python -m lab.regression``: the table, --json, and bad options (exit 2)."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from lab import data
-from lab.regression import __main__ as cli
 from lab import regression as ref
+from lab.regression import __main__ as cli
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -450,7 +450,8 @@ def descent_never_stops_on_rise(x, y, lr, tol, max_iter, progress=False):
 def evaluate_inference_mode(x, y, w, b):
     with torch.inference_mode():
         pred = x @ w.T + b
-        return torch.nn.functional.mse_loss(pred, y).item(), (1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()).item()
+        r2 = 1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+        return torch.nn.functional.mse_loss(pred, y).item(), r2.item()
 
 
 def evaluate_with_graph(x, y, w, b):
