@@ -221,7 +221,7 @@ print(f"{lock} : {len(lock.read_text().splitlines())} paquets" if lock.exists()
 # pip freeze | head         # les paquets installés, avec leur version
 # ```
 #
-# **Exercice 6.** Dans le terminal, enregistrez l'environnement du lab dans un fichier, à côté de ce notebook :
+# **Exercice 7.** Dans le terminal, enregistrez l'environnement du lab dans un fichier, à côté de ce notebook :
 #
 # ```bash
 # pip freeze > ~/work/module1/freeze.txt

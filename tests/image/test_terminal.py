@@ -96,7 +96,7 @@ def test_conda_in_the_terminal(terminal, versions):
 
 
 def test_part_00_terminal_exercise(lab, terminal):
-    """Exercise 6 as a student does it: `pip freeze` typed in the terminal, then the notebook's check."""
+    """Exercise 7 of part 00 as a student does it: `pip freeze` typed in the terminal, then the notebook's check."""
     out, status = terminal.run("pip freeze > ~/work/module1/freeze.txt")
     assert status == 0, out
     saved = lab.work / "module1" / "freeze.txt"

@@ -89,7 +89,7 @@ def test_diagnostic_reports_this_machine(capsys):
     assert "dernière version sortie" in out
 
 
-# ------------------------------------------------------------------------ exercise 6: pip freeze in the terminal
+# ------------------------------------------------------------------------ exercise 7: pip freeze in the terminal
 def _pip(*args: str) -> str:
     import subprocess
 

@@ -8,7 +8,9 @@ the mistake. Every row runs on ``DRAWS`` fresh random draws (each check draws it
 
 import math
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +80,15 @@ def differences_that_pops(before, after):
         if after.get(name) != old:
             out[name] = (old, after.get(name))
     return out
+
+
+def freeze_file(command):
+    """An answer to the terminal exercise: what typing ``COMMAND > file`` in the lab's terminal leaves."""
+    def answer():
+        path = Path(tempfile.mkdtemp(prefix="trial-")) / "freeze.txt"
+        path.write_text(subprocess.run(command, capture_output=True, text=True).stdout if command else "")
+        return path
+    return answer
 
 
 def export_with_yaml(text):
@@ -525,6 +536,11 @@ TRIALS = [
     ("differences", differences_that_pops, "a modifié un de ses dictionnaires"),
     ("differences", lambda before, after: {n: (before[n], after[n]) for n in before
                                            if n in after and before[n] != after[n]}, "ajoutés"),
+    pytest.param("terminal_freeze", freeze_file([sys.executable, "-m", "pip", "--disable-pip-version-check", "freeze"]), PASS,
+                 marks=pytest.mark.slow),
+    pytest.param("terminal_freeze", freeze_file([sys.executable, "-m", "pip", "list"]), "pip list",
+                 marks=pytest.mark.slow),
+    ("terminal_freeze", freeze_file(None), "vide"),
     ("export_versions", export_with_yaml, PASS),
     ("export_versions", export_conda_only, "- pip:"),
     ("export_versions", export_last_field, "deuxième morceau|premier et le second"),
