@@ -255,19 +255,6 @@ def descent_zero_first(w, loss_fn, lr, n_steps):
             w -= lr * w.grad
 
 
-def descent_new_tensor(w, loss_fn, lr, n_steps):
-    for _ in range(n_steps):
-        loss_fn(w).backward()
-        w = w - lr * w.grad
-
-
-def descent_accumulating(w, loss_fn, lr, n_steps):
-    for _ in range(n_steps):
-        loss_fn(w).backward()
-        with torch.no_grad():
-            w -= lr * w.grad
-
-
 def nodes_recursive(z):
     seen = {}
 
@@ -656,8 +643,6 @@ TRIALS = [
     ("descent", descent_with_sgd, PASS),
     ("descent", descent_autograd_grad, PASS),
     ("descent", descent_zero_first, "APRÈS la mise à jour"),
-    ("descent", descent_new_tensor, "NOUVEAU tenseur"),
-    ("descent", descent_accumulating, "accumulent"),
     ("to_numpy", lambda t: t.detach().to("cpu").numpy(), PASS),
     ("to_numpy", lambda t: t.numpy(force=True), PASS),
     ("to_numpy", lambda t: t.detach().numpy(), r"\.cpu\(\)"),
