@@ -295,6 +295,11 @@ def check_r2_score(r2_score) -> None:
     if math.isclose(got, ref.r2_score(y, pred).item(), rel_tol=1e-5) and not math.isclose(got, expected, rel_tol=1e-5):
         raise CheckFailed("Arguments inversés : SS_tot se calcule autour de la moyenne des VRAIES valeurs y.")
     if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-5):
+        with_var = 1 - ((y - pred) ** 2).mean().item() / y.var().item()
+        if math.isclose(got, with_var, rel_tol=1e-5):
+            raise CheckFailed(f"R² = {got:.4f} au lieu de {expected:.4f} : y.var() divise par n - 1 (variance non "
+                              "biaisée), la moyenne des carrés par n.\n👉 Comparez des sommes, "
+                              "1 - Σ(y - pred)² / Σ(y - ȳ)², ou y.var(correction=0).")
         raise CheckFailed(f"R² = {got:.4f} au lieu de {expected:.4f}.\n👉 R² = 1 - Σ(y - pred)² / Σ(y - ȳ)².")
     perfect = as_float(r2_score(y.clone(), y), "r2_score(y, y)")
     mean_only = as_float(r2_score(torch.full_like(y, y.mean().item()), y), "r2_score(moyenne, y)")

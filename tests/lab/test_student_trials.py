@@ -693,6 +693,7 @@ TRIALS = [
     ("mse", lambda pred, y: ((pred - y) ** 2).mean().sqrt(), "RMSE"),
     ("r2_score", lambda pred, y: 1 - torch.nn.functional.mse_loss(pred, y) / y.var(correction=0), PASS),
     ("r2_score", lambda pred, y: 1 - ((pred - y) ** 2).sum() / ((pred - pred.mean()) ** 2).sum(), "inversés"),
+    ("r2_score", lambda pred, y: 1 - ((pred - y) ** 2).mean() / y.var(), "n - 1"),
     ("gd_step", gd_step_grad_none, PASS),
     ("gd_step", gd_step_zero_first, "Avant le premier backward"),
     ("gd_step", gd_step_new_tensors, "NOUVEAU tenseur"),
