@@ -534,8 +534,8 @@ TRIALS = [
     ("differences", differences_that_pops, "a modifié un de ses dictionnaires"),
     ("differences", lambda before, after: {n: (before[n], after[n]) for n in before
                                            if n in after and before[n] != after[n]}, "ajoutés"),
-    pytest.param("terminal_freeze", freeze_file([sys.executable, "-m", "pip", "--disable-pip-version-check", "freeze"]), PASS,
-                 marks=pytest.mark.slow),
+    pytest.param("terminal_freeze", freeze_file([sys.executable, "-m", "pip", "--disable-pip-version-check", "freeze"]),
+                 PASS, marks=pytest.mark.slow),
     pytest.param("terminal_freeze", freeze_file([sys.executable, "-m", "pip", "list"]), "pip list",
                  marks=pytest.mark.slow),
     ("terminal_freeze", freeze_file(None), "vide"),
