@@ -137,6 +137,18 @@ def test_cli_writes_student_notebooks_without_overwriting(tmp_path, capsys):
     assert not [p for p in dest.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_restart_with_every_notebook_present_imports_no_notebook_library(tmp_path):
+    """The start script seeds at every start: when nothing is missing it must not pay for nbformat/jupytext."""
+    assert main(["student", str(tmp_path)]) == 0
+    code = ("import sys\nfrom lab.notebooks.__main__ import main\n"
+            f"assert main(['student', {str(tmp_path)!r}]) == 0\n"
+            "print(sorted(m for m in ('nbformat', 'jupytext') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 0, run.stderr
+    assert "conservé" in run.stdout and run.stdout.strip().endswith("[]"), run.stdout
+
+
 def test_cli_solutions_contain_the_solution_code(tmp_path):
     assert main(["solutions", str(tmp_path)]) == 0
     source = notebook_builder.sources()[0]
