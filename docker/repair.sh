@@ -15,6 +15,8 @@ uv pip sync --python "$ENV_PREFIX/bin/python" --require-hashes --link-mode=copy 
 # `sync` removes whatever the lock does not list, the course package too: put it back (offline).
 uv pip install --python "$ENV_PREFIX/bin/python" --no-deps --no-build-isolation --offline --link-mode=copy "$SRC"
 rm -rf "$SRC/build" "$SRC"/*.egg-info
+# uv writes no bytecode: compile what it reinstalled, as the image build did.
+lab-compile-bytecode
 # Keep the environment writable by the students' group, as the image built it.
 chgrp -R users "$ENV_PREFIX" && chmod -R g+w "$ENV_PREFIX"
 python -m pip list --format=freeze --disable-pip-version-check | sort >"$after"
