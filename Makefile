@@ -19,6 +19,7 @@ HOUSING_CSV   ?= $(firstword $(wildcard $(CURDIR)/../shared/data/california_hous
 PYTHON        ?= python3## host Python (tests, lock, doctor)
 DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker build for an engine-bundled client without buildx
 BENCH_ARGS    ?=## extra options for the benchmark, e.g. --quick
+MEASURE_ARGS  ?=## options for make measure, e.g. --runs 3 --compare OLD_IMAGE --compare-repo DIR --save
 PYTEST_ARGS   ?=## extra options for pytest in `make test`
 DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
 SOLUTIONS_DIR ?= $(CURDIR)/solutions## where `make solutions` writes the solved notebooks (keep it away from students)
@@ -26,7 +27,7 @@ LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgra
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
-             BENCH_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT
+             BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD
 export DOCKER_BUILDKIT := 1
@@ -133,8 +134,8 @@ doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says h
 repair: ## put the running lab's packages back to exactly the lock (no rebuild; needs PyPI)
 	@CA_BUNDLE="$(CA_BUNDLE)" scripts/repair.sh
 
-measure: build ## print the image's size, start-up time and code-only rebuild time (MEASURE_ARGS=--cold too)
-	$(PYTHON) scripts/measure_image.py --image $(IMAGE) $(MEASURE_ARGS)
+measure: build $(HOST_PY) ## time what a student waits for, beside the previous figures (MEASURE_ARGS: --help)
+	$(HOST_PY) scripts/measure_image.py --image $(IMAGE) $(MEASURE_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)

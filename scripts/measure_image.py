@@ -1,15 +1,24 @@
-"""Measure the lab image: size, seconds from `docker run` to Jupyter answering, code-only rebuild time,
-and (with --cold) a build from an empty build cache. Prints numbers; asserts nothing (`make measure`).
+"""Measure what a student waits for with the lab image (`make measure`); prints numbers, asserts nothing.
 
-The rebuild is measured on a copy of the repo with one line changed in lab/, built under a scratch tag
-that shares the layer cache, so the real image and working tree are never touched."""
+Each timed figure is a median over several runs, printed beside the previous figures (docs/measurements.json).
+
+Figures: image size (uncompressed, and compressed as `docker save | gzip`), `docker run` -> Jupyter answering (an
+empty work directory, then one that already holds the notebooks), a new kernel -> `import torch` done (Jupyter's
+REST API and kernel websocket), `make lab` -> URL printed (image present), and the rebuild after a one-line change
+in lab/. With --compare OLD_IMAGE the same figures are taken for an older image in the same run, alternating run by
+run, since this machine is shared and its load moves (the load is recorded with the figures).
+
+The rebuilds and `make lab` run on scratch copies of a repo (--repo, --compare-repo) under scratch tags and container
+names, so the real images, containers and working trees are never touched."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -18,10 +27,91 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "docs" / "measurements.json"
+FIGURES = ["start", "start_seeded", "kernel_torch", "lab", "rebuild"]  # timed figures, --only picks among them
+LABELS = {
+    "image_size_gb": "image size, uncompressed (GB)",
+    "image_gzip_gb": "image size, docker save | gzip (GB)",
+    "start": "docker run -> Jupyter, empty work dir (s)",
+    "start_seeded": "docker run -> Jupyter, notebooks there (s)",
+    "kernel_torch": "new kernel -> import torch done (s)",
+    "kernel_torch_import": "  of which import torch in the kernel (s)",
+    "lab": "make lab -> URL printed, image present (s)",
+    "rebuild": "rebuild after a one-line change in lab/ (s)",
+    "cold_build": "build from an empty build cache (s)",
+}
+TIMEOUT_S = 180
 
+
+# ---- pure parts (unit-tested) -------------------------------------------------------------------------------
+
+def summarize(samples: list[float]) -> dict:
+    """Median, min and max of the samples (rounded for the record), with the samples themselves."""
+    return {"median": round(statistics.median(samples), 2), "min": round(min(samples), 2),
+            "max": round(max(samples), 2), "runs": [round(s, 2) for s in samples]}
+
+
+def describe(entry) -> str:
+    """'3.85 (3.75–3.97, n=5)' for a summary, '6.38' for a single number (sizes), '—' for nothing."""
+    if entry is None:
+        return "—"
+    if isinstance(entry, dict):
+        runs = entry.get("runs", [])
+        spread = f" ({entry['min']:.2f}–{entry['max']:.2f}, n={len(runs)})" if len(runs) > 1 else ""
+        return f"{entry['median']:.2f}{spread}"
+    return f"{entry:.2f}"
+
+
+def table(columns: dict[str, dict], order: list[str] = list(LABELS)) -> str:
+    """A plain-text table: one row per figure present in any column, one column per source (previous, images)."""
+    names = [name for name in order if any(name in column for column in columns.values())]
+    width = max(len(LABELS.get(name, name)) for name in names) if names else 10
+    cells = {title: [describe(column.get(name)) for name in names] for title, column in columns.items()}
+    widths = {title: max(len(title), *(len(c) for c in cells[title])) for title in columns}
+    lines = ["  ".join([" " * width, *(title.ljust(widths[title]) for title in columns)])]
+    for i, name in enumerate(names):
+        lines.append("  ".join([LABELS.get(name, name).ljust(width),
+                                *(cells[title][i].ljust(widths[title]) for title in columns)]))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def execute_request(code: str, session: str) -> dict:
+    """A Jupyter `execute_request` message as the kernel websocket's JSON protocol carries it."""
+    msg_id = uuid.uuid4().hex
+    return {
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session, "username": "measure",
+                   "version": "5.3", "date": datetime.datetime.now(datetime.UTC).isoformat()},
+        "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }
+
+
+def reply_to(message: dict, msg_id: str) -> str | None:
+    """'reply' for the execute_reply to msg_id, 'stdout' for its printed output, else None."""
+    if message.get("parent_header", {}).get("msg_id") != msg_id:
+        return None
+    kind = message.get("msg_type") or message.get("header", {}).get("msg_type")
+    if kind == "execute_reply":
+        return "reply"
+    if kind == "stream" and message.get("content", {}).get("name") == "stdout":
+        return "stdout"
+    return None
+
+
+def load_previous(path: Path) -> dict:
+    """The recorded figures of the last `--save` run, or an empty record."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+# ---- measurements -------------------------------------------------------------------------------------------
 
 def run(*cmd: str, cwd: Path | None = None) -> str:
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
@@ -30,76 +120,284 @@ def run(*cmd: str, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def timed_make(target: str, repo: Path, image: str) -> float:
-    # The data file staged for the real build, so that the copy's data layer stays cached too.
-    env = dict(os.environ, IMAGE=image, HOUSING_CSV=str(repo / "docker" / "seed-data" / "cal_housing.csv"))
-    start = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", "-C", str(repo), target], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def lab_uid_gid() -> tuple[str, str]:
+    """The owner of what the lab writes, as `make lab` chooses it (root -> the image's student, 1000)."""
+    uid, gid = os.getuid(), os.getgid()
+    return ("1000", "1000") if uid == 0 else (str(uid), str(gid))
 
 
-def startup_seconds(image: str) -> float:
-    """From `docker run` to /api/status answering 200 with the token, through the published port."""
+def image_sizes(image: str, compressed: bool) -> dict:
+    sizes = {"image_size_gb": round(int(run("docker", "image", "inspect", "-f", "{{.Size}}", image)) / 1e9, 2)}
+    if compressed:
+        save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+        gzip = subprocess.Popen(["gzip", "-6", "-c"], stdin=save.stdout, stdout=subprocess.PIPE)
+        save.stdout.close()
+        total = 0
+        while chunk := gzip.stdout.read(1 << 20):
+            total += len(chunk)
+        if gzip.wait() != 0 or save.wait() != 0:
+            raise SystemExit(f"measure: docker save {image} | gzip failed")
+        sizes["image_gzip_gb"] = round(total / 1e9, 2)
+    return sizes
+
+
+def api(port: str, token: str, path: str, method: str = "GET") -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read()
+    return json.loads(body) if body else {}
+
+
+def wait_answering(port: str, token: str, start: float) -> float:
+    while time.perf_counter() - start < TIMEOUT_S:
+        try:
+            api(port, token, "/api/status")
+            return time.perf_counter() - start
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.05)
+    raise SystemExit(f"measure: Jupyter did not answer within {TIMEOUT_S} s")
+
+
+@contextmanager
+def lab_container(image: str, work: Path | None = None, timed: list | None = None):
+    """A lab container on a free port (and `work` as its work directory); yields (port, token); removed after.
+    Appends to `timed` the seconds from `docker run` to /api/status answering with the token."""
     token = uuid.uuid4().hex
     name = f"lab-measure-{token[:8]}"
+    uid, gid = lab_uid_gid()
+    volume = ["-v", f"{work}:/home/student/work"] if work else []
     start = time.perf_counter()
-    run("docker", "run", "-d", "--name", name, "-p", "127.0.0.1::8888", "-e", f"JUPYTER_TOKEN={token}", image)
+    run("docker", "run", "-d", "--name", name, "-p", "127.0.0.1::8888", "-e", f"JUPYTER_TOKEN={token}",
+        "-e", f"NB_UID={uid}", "-e", f"NB_GID={gid}", *volume, image)
     try:
-        port = run("docker", "port", name, "8888/tcp").split(":")[-1].strip()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
-                                         headers={"Authorization": f"token {token}"})
-        while time.perf_counter() - start < 120:
-            try:
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - start
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.05)
-        raise RuntimeError("Jupyter did not answer within 120 s")
+        port = run("docker", "port", name, "8888/tcp").splitlines()[0].split(":")[-1].strip()
+        seconds = wait_answering(port, token, start)
+        if timed is not None:
+            timed.append(seconds)
+        yield port, token
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
 
 
-def code_only_rebuild_seconds(image: str) -> float:
-    scratch = Path(tempfile.mkdtemp(prefix="lab-measure-"))
-    tag = f"{image.split(':')[0]}:measure-{uuid.uuid4().hex[:6]}"
+def kernel_torch_seconds(port: str, token: str) -> tuple[float, float]:
+    """New kernel -> `import torch` done, as a notebook's first cell: POST /api/kernels, then the cell over the
+    kernel's websocket until its execute_reply. Returns (total, the import alone as the kernel timed it)."""
+    import websocket  # host venv (tests/requirements-host.txt)
+
+    session = uuid.uuid4().hex
+    start = time.perf_counter()
+    kernel = api(port, token, "/api/kernels", method="POST")["id"]
     try:
-        copy = scratch / "repo"
-        shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".git", ".venv", "work", "exports"))
-        timed_make("build", copy, tag)  # same content as the real image: all cached
-        with open(copy / "lab" / "__init__.py", "a") as init:
-            init.write(f"# measure {uuid.uuid4().hex}\n")
-        return timed_make("build", copy, tag)
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?session_id={session}",
+            header=[f"Authorization: token {token}"], timeout=TIMEOUT_S)
+        try:
+            request = execute_request("import time as _t\n_s = _t.perf_counter()\nimport torch\n"
+                                      "print(_t.perf_counter() - _s)", session)
+            ws.send(json.dumps(request))
+            msg_id, printed = request["header"]["msg_id"], ""
+            while True:
+                message = json.loads(ws.recv())
+                kind = reply_to(message, msg_id)
+                if kind == "stdout":
+                    printed += message["content"]["text"]
+                elif kind == "reply":
+                    total = time.perf_counter() - start
+                    if message["content"]["status"] != "ok":
+                        raise SystemExit(f"measure: import torch failed in the kernel: {message['content']}")
+                    return total, float(printed.split()[-1])
+        finally:
+            ws.close()
     finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        api(port, token, f"/api/kernels/{kernel}", method="DELETE")
+
+
+def make(repo: Path, *targets: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    # The data file staged for the real build, so that the copy's data layer stays cached too.
+    env.update(HOUSING_CSV=str(repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
+    result = subprocess.run(["make", "--no-print-directory", "-C", str(repo), *targets], env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"measure: make {' '.join(targets)} in {repo} failed:\n{result.stdout[-1500:]}"
+                         f"{result.stderr[-1500:]}")
+    return result
+
+
+def scratch_repo(source: Path, copy: Path) -> Path:
+    """A copy of a repo to run make in; it gets this repo's staged data file if it has none, so that the data
+    layer of its build stays cached."""
+    shutil.copytree(source, copy, symlinks=True,
+                    ignore=shutil.ignore_patterns(".git", ".venv", "work", "exports", "solutions", "__pycache__"))
+    staged = Path("docker") / "seed-data" / "cal_housing.csv"
+    if not (copy / staged).exists() and (REPO / staged).exists():
+        shutil.copy2(REPO / staged, copy / staged)
+    return copy
+
+
+def free_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+class Subject:
+    """One image under measurement, with the repo it was built from (for `make lab` and the rebuild)."""
+
+    def __init__(self, title: str, image: str, repo: Path, scratch: Path):
+        self.title, self.image, self.source, self.scratch = title, image, repo, scratch
+        self.repo = scratch_repo(repo, scratch / "repo")  # for `make lab`: the image's own content
+        self.rebuild_repo: Path | None = None  # another copy, which the rebuild figure edits
+        self.samples: dict[str, list[float]] = {}
+        self.work_seeded: Path | None = None
+        self.rebuild_tag = f"{image.split(':')[0]}:measure-{uuid.uuid4().hex[:6]}"
+
+    def add(self, figure: str, seconds: float) -> None:
+        self.samples.setdefault(figure, []).append(seconds)
+
+    def new_work_dir(self) -> Path:
+        work = Path(tempfile.mkdtemp(prefix="work-", dir=self.scratch))
+        if os.getuid() == 0:  # the lab writes as uid 1000 for a root host user
+            os.chown(work, *map(int, lab_uid_gid()))
+        return work
+
+    def measure_start(self) -> None:
+        timed: list[float] = []
+        with lab_container(self.image, self.new_work_dir(), timed):
+            pass
+        self.add("start", timed[0])
+
+    def measure_start_seeded(self) -> None:
+        if self.work_seeded is None:  # a first, untimed start copies the notebooks in
+            self.work_seeded = self.new_work_dir()
+            with lab_container(self.image, self.work_seeded):
+                pass
+        timed: list[float] = []
+        with lab_container(self.image, self.work_seeded, timed):
+            pass
+        self.add("start_seeded", timed[0])
+
+    def measure_kernel_torch(self, container) -> None:
+        total, alone = kernel_torch_seconds(*container)
+        self.add("kernel_torch", total)
+        self.add("kernel_torch_import", alone)
+
+    def measure_lab(self) -> None:
+        container = f"lab-measure-{uuid.uuid4().hex[:8]}"
+        if self.work_seeded is None:
+            self.work_seeded = self.new_work_dir()
+        variables = dict(IMAGE=self.image, CONTAINER=container, PORT=free_port(), WORK_DIR=str(self.work_seeded))
+        try:
+            start = time.perf_counter()
+            output = make(self.repo, "lab", **variables).stdout
+            seconds = time.perf_counter() - start
+            if "http://127.0.0.1:" not in output:
+                raise SystemExit(f"measure: make lab printed no URL:\n{output}")
+            self.add("lab", seconds)
+        finally:
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+    def measure_rebuild(self) -> None:
+        if self.rebuild_repo is None:
+            self.rebuild_repo = scratch_repo(self.source, self.scratch / "rebuild")
+            make(self.rebuild_repo, "build", IMAGE=self.rebuild_tag)  # same content as the real image: all cached
+        with open(self.rebuild_repo / "lab" / "__init__.py", "a") as init:
+            init.write(f"# measure {uuid.uuid4().hex}\n")
+        start = time.perf_counter()
+        make(self.rebuild_repo, "build", IMAGE=self.rebuild_tag)
+        self.add("rebuild", time.perf_counter() - start)
+
+    def cleanup(self) -> None:
+        subprocess.run(["docker", "rmi", "-f", self.rebuild_tag], capture_output=True)
+
+
+def load_now() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} CPUs, {memory:.0f} GiB, {os.uname().machine}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", default=os.environ.get("IMAGE", "pytorch-gpu-lab:latest"))
-    parser.add_argument("--starts", type=int, default=5, help="container starts to time (median reported)")
+    parser.add_argument("--repo", type=Path, default=REPO, help="the repo --image was built from (default: this one)")
+    parser.add_argument("--compare", metavar="OLD_IMAGE", help="also measure this older image, alternating runs")
+    parser.add_argument("--compare-repo", type=Path, metavar="DIR",
+                        help="the repo OLD_IMAGE was built from (needed for its `make lab` and rebuild figures; "
+                             "e.g. a `git worktree add` or `git archive` copy of main)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per timed figure and image (median reported)")
+    parser.add_argument("--only", default=",".join(FIGURES), help=f"timed figures to take, among {','.join(FIGURES)}")
+    parser.add_argument("--no-compressed", action="store_true", help="skip the docker save | gzip size (minutes)")
     parser.add_argument("--cold", action="store_true",
                         help="also time a build from an empty build cache (prunes Docker's build cache!)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the previous figures (JSON)")
+    parser.add_argument("--save", action="store_true", help="record this run's figures for --image in --results")
     args = parser.parse_args(argv)
+    only = [f.strip() for f in args.only.split(",") if f.strip()]
+    unknown = set(only) - set(FIGURES)
+    if unknown:
+        parser.error(f"--only: unknown figure(s) {', '.join(sorted(unknown))}; choose among {', '.join(FIGURES)}")
+    if args.compare and not args.compare_repo and {"lab", "rebuild"} & set(only):
+        parser.error("--compare needs --compare-repo for the `make lab` and rebuild figures (or --only without them)")
 
-    results: dict[str, object] = {"image": args.image}
-    if args.cold:
-        # The client that builds (DOCKER_BUILD) also owns the build cache: a legacy client has no buildx.
-        run(os.environ.get("DOCKER_BUILD", "docker build").split()[0], "builder", "prune", "-af")
-        results["cold_build_s"] = round(timed_make("rebuild", REPO, args.image), 1)
-        print(f"cold build (empty build cache):      {results['cold_build_s']:.1f} s", flush=True)
-    size = int(run("docker", "image", "inspect", "-f", "{{.Size}}", args.image))
-    results["image_size_gb"] = round(size / 1e9, 2)
-    print(f"image size (uncompressed):           {size / 1e9:.2f} GB", flush=True)
-    starts = [startup_seconds(args.image) for _ in range(args.starts)]
-    results["startup_s"] = [round(s, 2) for s in starts]
-    print(f"docker run -> Jupyter answering:     median {statistics.median(starts):.2f} s "
-          f"(min {min(starts):.2f}, max {max(starts):.2f}, {len(starts)} starts)", flush=True)
-    results["code_only_rebuild_s"] = round(code_only_rebuild_seconds(args.image), 1)
-    print(f"rebuild after one change in lab/:    {results['code_only_rebuild_s']:.1f} s", flush=True)
-    print(json.dumps(results))
+    previous = load_previous(args.results)
+    print(f"measure: {machine()}; load average {load_now()} at the start", flush=True)
+    with tempfile.TemporaryDirectory(prefix="lab-measure-") as scratch:
+        subjects = [Subject("now", args.image, args.repo.resolve(), Path(scratch) / "now")]
+        if args.compare:
+            subjects.insert(0, Subject("old", args.compare, (args.compare_repo or args.repo).resolve(),
+                                       Path(scratch) / "old"))
+        try:
+            results = {s.title: {} for s in subjects}
+            if args.cold:
+                run(os.environ.get("DOCKER_BUILD", "docker build").split()[0], "builder", "prune", "-af")
+                start = time.perf_counter()
+                make(args.repo, "rebuild", IMAGE=args.image)
+                results["now"]["cold_build"] = round(time.perf_counter() - start, 1)
+            for subject in subjects:
+                results[subject.title].update(image_sizes(subject.image, not args.no_compressed))
+            for figure in ("start", "start_seeded", "lab", "rebuild"):
+                if figure not in only:
+                    continue
+                for _ in range(args.runs):  # alternate the images run by run: the load moves in between
+                    for subject in subjects:
+                        getattr(subject, f"measure_{figure}")()
+                print(f"measure: {figure} done (load {load_now()})", flush=True)
+            if "kernel_torch" in only:
+                with ExitStack() as stack:  # one running lab per image, new kernels in it
+                    containers = {s.title: stack.enter_context(lab_container(s.image)) for s in subjects}
+                    for _ in range(args.runs):
+                        for subject in subjects:
+                            subject.measure_kernel_torch(containers[subject.title])
+                print(f"measure: kernel_torch done (load {load_now()})", flush=True)
+            for subject in subjects:
+                results[subject.title].update({name: summarize(s) for name, s in subject.samples.items()})
+        finally:
+            for subject in subjects:
+                subject.cleanup()
+
+    load = load_now()
+    columns = {f"previous ({previous.get('date', '—')})": previous.get("figures", {})}
+    if args.compare:
+        columns[f"old: {args.compare}"] = results["old"]
+    columns[f"now: {args.image}"] = results["now"]
+    print()
+    print(table(columns))
+    print(f"\nmedians (min–max, n runs); load average at the end {load}; previous load: "
+          f"{previous.get('load', '—')}")
+    record = {"date": datetime.date.today().isoformat(), "image": args.image, "machine": machine(), "load": load,
+              "runs": args.runs, "figures": results["now"]}
+    if args.compare:
+        record["compared_with"] = {"image": args.compare, "figures": results["old"]}
+    print(json.dumps(record))
+    if args.save:
+        args.results.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        print(f"measure: recorded in {args.results}")
     return 0
 
 
