@@ -66,15 +66,15 @@ def describe(entry) -> str:
     return f"{entry:.2f}"
 
 
-def table(columns: dict[str, dict], order: list[str] = list(LABELS)) -> str:
-    """A plain-text table: one row per figure present in any column, one column per source (previous, images)."""
-    names = [name for name in order if any(name in column for column in columns.values())]
-    width = max(len(LABELS.get(name, name)) for name in names) if names else 10
+def table(columns: dict[str, dict]) -> str:
+    """A plain-text table: one row per figure present in any column (in LABELS' order), one column per source."""
+    names = [name for name in LABELS if any(name in column for column in columns.values())]
+    width = max(len(LABELS[name]) for name in names) if names else 10
     cells = {title: [describe(column.get(name)) for name in names] for title, column in columns.items()}
     widths = {title: max(len(title), *(len(c) for c in cells[title])) for title in columns}
     lines = ["  ".join([" " * width, *(title.ljust(widths[title]) for title in columns)])]
     for i, name in enumerate(names):
-        lines.append("  ".join([LABELS.get(name, name).ljust(width),
+        lines.append("  ".join([LABELS[name].ljust(width),
                                 *(cells[title][i].ljust(widths[title]) for title in columns)]))
     return "\n".join(line.rstrip() for line in lines)
 
@@ -84,7 +84,7 @@ def execute_request(code: str, session: str) -> dict:
     msg_id = uuid.uuid4().hex
     return {
         "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session, "username": "measure",
-                   "version": "5.3", "date": datetime.datetime.now(datetime.UTC).isoformat()},
+                   "version": "5.3", "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
         "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
         "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
                     "allow_stdin": False, "stop_on_error": True},

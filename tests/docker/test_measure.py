@@ -14,7 +14,8 @@ import measure_image as m  # noqa: E402
 
 
 def test_summary_is_the_median_with_its_spread_and_runs():
-    assert m.summarize([3.0, 1.0, 2.0, 10.0]) == {"median": 2.5, "min": 1.0, "max": 10.0, "runs": [3.0, 1.0, 2.0, 10.0]}
+    summary = m.summarize([3.0, 1.0, 2.0, 10.0])
+    assert summary == {"median": 2.5, "min": 1.0, "max": 10.0, "runs": [3.0, 1.0, 2.0, 10.0]}
     assert m.describe(m.summarize([4.0, 2.0, 3.0])) == "3.00 (2.00–4.00, n=3)"
     assert m.describe(m.summarize([1.234])) == "1.23"
     assert m.describe(6.384) == "6.38" and m.describe(None) == "—"
