@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--compare needs --compare-repo for the `make lab` and rebuild figures (or --only without them)")
 
     previous = load_previous(args.results)
-    print(f"measure: {machine()}; load average {load_now()} at the start", flush=True)
+    load_start = load_now()
+    print(f"measure: {machine()}; load average {load_start} at the start", flush=True)
     with tempfile.TemporaryDirectory(prefix="lab-measure-") as scratch:
         subjects = [Subject("now", args.image, args.repo.resolve(), Path(scratch) / "now")]
         if args.compare:
@@ -381,15 +382,14 @@ def main(argv: list[str] | None = None) -> int:
             for subject in subjects:
                 subject.cleanup()
 
-    load = load_now()
+    load = f"{load_start} at the start, {load_now()} at the end"
     columns = {f"previous ({previous.get('date', '—')})": previous.get("figures", {})}
     if args.compare:
         columns[f"old: {args.compare}"] = results["old"]
     columns[f"now: {args.image}"] = results["now"]
     print()
     print(table(columns))
-    print(f"\nmedians (min–max, n runs); load average at the end {load}; previous load: "
-          f"{previous.get('load', '—')}")
+    print(f"\nmedians (min–max, n runs); load average {load}; previous: {previous.get('load', '—')}")
     record = {"date": datetime.date.today().isoformat(), "image": args.image, "machine": machine(), "load": load,
               "runs": args.runs, "figures": results["now"]}
     if args.compare:
