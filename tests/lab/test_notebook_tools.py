@@ -140,7 +140,7 @@ def test_cli_writes_student_notebooks_without_overwriting(tmp_path, capsys):
 def test_restart_with_every_notebook_present_imports_no_notebook_library(tmp_path):
     """The start script seeds at every start: when nothing is missing it must not pay for nbformat/jupytext."""
     assert main(["student", str(tmp_path)]) == 0
-    code = ("import sys\nfrom lab.notebooks.__main__ import main\n"
+    code = ("import sys\nfrom lab.notebook_builder import main\n"
             f"assert main(['student', {str(tmp_path)!r}]) == 0\n"
             "print(sorted(m for m in ('nbformat', 'jupytext') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
