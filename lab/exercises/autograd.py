@@ -66,9 +66,12 @@ def check_derivatives(derivatives) -> None:
         da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
         ea, eb = exact(a_val, b_val)
         if not (math.isclose(da, ea, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, eb, rel_tol=1e-4, abs_tol=1e-5)):
-            hint = ("Vous renvoyez les valeurs de a et b, pas leurs gradients (a.grad, b.grad)."
-                    if math.isclose(da, a_val, abs_tol=1e-6) and math.isclose(db, b_val, abs_tol=1e-6)
-                    else "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item().")
+            if math.isclose(da, eb, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, ea, rel_tol=1e-4, abs_tol=1e-5):
+                hint = "Les deux dérivées sont justes mais inversées : renvoyez (dz/da, dz/db), a.grad d'abord."
+            elif math.isclose(da, a_val, abs_tol=1e-6) and math.isclose(db, b_val, abs_tol=1e-6):
+                hint = "Vous renvoyez les valeurs de a et b, pas leurs gradients (a.grad, b.grad)."
+            else:
+                hint = "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item()."
             raise CheckFailed(f"Pour z = {label} en a = {a_val}, b = {b_val} : attendu ({ea:.4g}, {eb:.4g}), "
                               f"obtenu ({da:.4g}, {db:.4g}).\n👉 {hint}")
         if not recorder.used_autograd():

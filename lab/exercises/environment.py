@@ -90,7 +90,10 @@ def check_follows_rule_1(follows_rule_1) -> None:
         ages = {(s, a): (a - s).days for s, a, _, _ in results}
         if all(got == (-ages[s, a] >= MIN_AGE_DAYS) for s, a, got, _ in results):
             hint = "Vous avez inversé la soustraction : l'âge est today - released."
-        elif all(abs(ages[s, a] - MIN_AGE_DAYS) <= 1 for s, a, _, _ in wrong):
+        elif all(got == ((date.today() - s).days >= MIN_AGE_DAYS) for s, _, got, _ in results):
+            hint = ("Utilisez l'argument today (la vérification choisit la date), pas date.today() : "
+                    "(today - released).days.")
+        elif all(ages[s, a] == MIN_AGE_DAYS for s, a, _, _ in wrong):
             hint = f"Attention à la limite : une version d'exactement {MIN_AGE_DAYS} jours respecte la règle (>=)."
         else:
             hint = ("Comparez une durée en jours, (today - released).days, à "
@@ -141,7 +144,9 @@ def check_environment_kind(environment_kind) -> None:
                 continue
             if got in ("conda", "aucun") and expected in ("conda", "aucun"):
                 raise CheckFailed(
-                    f"environment_kind({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n👉 Le nom "
+                    f"environment_kind({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n👉 "
+                    + ("Ce préfixe contient un dossier conda-meta : c'est un environnement conda (une installation "
+                       "complète : prefix == base_prefix). " if got == "aucun" else "") + "Le nom "
                     "des dossiers ne prouve rien : miniforge3 ou micromamba/envs/... ne contiennent pas toujours "
                     "« conda », et un dossier « envs » ou « conda-... » peut abriter un Python ordinaire. Seul le "
                     "dossier conda-meta dans le préfixe signe un environnement conda : "

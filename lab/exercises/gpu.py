@@ -117,6 +117,8 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
         (lambda x, d: x.numel() * x.element_size() / d, "Le débit est en Go/s : multipliez-le par 1e9."),
         (lambda x, d: x.numel() * x.element_size() * 8 / (d * 1e9), "Le débit est en Go/s (gigaOCTETS par seconde), "
                                                                    "pas en gigabits : ne multipliez pas par 8."),
+        (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, "C'est en millisecondes ; on veut des "
+                                                                        "secondes (sans * 1000)."),
     ], hint="temps (s) = x.numel() * x.element_size() / (gigabytes_per_s * 1e9)")
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
@@ -184,6 +186,10 @@ def check_time_on_device(time_on_device) -> None:
                               f"{seconds * 1e3:.1f} ms : c'est le temps de LANCER le calcul, pas de le faire.\n👉 Les "
                               "opérations CUDA sont asynchrones : appelez torch.cuda.synchronize() après fn(), avant "
                               "de relire l'horloge.")
+        if seconds > 50 * (work + earlier):  # milliseconds (x 1000) or perf_counter_ns (x 1e9)
+            raise CheckFailed(f"Vous renvoyez {seconds:.4g} pour {work * 1e3:.0f} ms de travail : la durée doit être "
+                              f"en SECONDES ({work:.3f} ici).\n👉 Ne multipliez pas par 1000 ; avec "
+                              "time.perf_counter_ns(), divisez par 1e9 (ou prenez time.perf_counter()).")
         if seconds > work + earlier * 0.8:  # margin for code that reads the real clock on a busy machine
             raise CheckFailed(f"Vous mesurez {seconds * 1e3:.0f} ms pour {work * 1e3:.0f} ms de travail : le travail "
                               "déjà en file avant fn() est compté.\n👉 Appelez aussi torch.cuda.synchronize() AVANT "

@@ -172,6 +172,10 @@ def check_standardize(standardize) -> None:
                for s in (x_test.std(0), x_test.std(0, correction=0))):
             raise CheckFailed("x_test est standardisé avec ses propres statistiques : le modèle verrait des "
                               "variables décalées.\n👉 Utilisez la moyenne et l'écart-type de x_train pour x_test aussi.")
+        variances = [x_train.var(0), x_train.var(0, correction=0)]
+        if any(torch.allclose(a, (x_train - mean) / v, rtol=1e-4, atol=1e-4) for v in variances):
+            raise CheckFailed("Vous divisez par la variance (x.var) : c'est le CARRÉ de l'écart-type.\n👉 Divisez "
+                              "par l'écart-type, x_train.std(dim=0).")
         col_mean, col_std = a.mean(0), a.std(0)
         if not (torch.allclose(col_mean, torch.zeros(d), atol=1e-3) and torch.allclose(col_std, torch.ones(d), atol=2e-2)):
             raise CheckFailed("Les colonnes de x_train standardisé n'ont pas une moyenne 0 et un écart-type 1.\n👉 "
@@ -264,6 +268,8 @@ def check_mse(mse) -> None:
         if math.isclose(got.item(), (pred - y).abs().mean().item(), rel_tol=1e-5):
             raise CheckFailed("C'est la moyenne des écarts ABSOLUS (MAE) : la MSE élève les écarts au carré, "
                               "((pred - y) ** 2).mean().")
+        if math.isclose(got.item(), ((pred - y) ** 2).sum().item() / (n - 1), rel_tol=1e-5):
+            raise CheckFailed("Vous divisez par n - 1 : la MSE est la moyenne, divisée par n, ((pred - y) ** 2).mean().")
         if math.isclose(got.item(), expected.item() ** 0.5, rel_tol=1e-5):
             raise CheckFailed("C'est la racine de la MSE (RMSE) : la MSE est ((pred - y) ** 2).mean(), sans sqrt.")
         raise CheckFailed("La valeur n'est pas la moyenne de (pred - y) ** 2.")
@@ -393,7 +399,10 @@ def check_should_stop(should_stop) -> None:
             ([a, a * (1 + tol / 10)], course.CONVERGED, "une hausse minuscule, de l'ordre de l'arrondi float32"),
             ([a, float("nan")], course.DIVERGED, "la perte est NaN"),
             ([a, float("inf")], course.DIVERGED, "la perte est infinie"),
+            ([4 * a, 2 * a, 3 * a], course.DIVERGED, "la perte remonte par rapport à la précédente"),
         ]
+    cases.append(([float(rng.choice([float("nan"), float("inf")]))], course.DIVERGED,
+                  "la toute première perte n'est déjà pas finie"))
     # Plateaus and float32-sized rises come last, so that a criterion with several faults hears about the
     # classic ones first.
     plateaus = [case for case in cases if case[1] == course.CONVERGED and case[0][-1] >= case[0][-2]]

@@ -75,7 +75,7 @@ def _compare_zeros_like(make_zeros_like, inputs) -> None:
                                          "torch.zeros_like(x) garde le dtype et le device de x."),
         (lambda x: torch.zeros(x.shape, dtype=x.dtype), "Le device compte aussi (x peut être sur le GPU) : "
                                                         "torch.zeros_like(x) garde le dtype ET le device de x."),
-        (lambda x: x * 0, "x * 0 donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
+        (lambda x: x * 0, "x * 0 (ou x - x) donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
     ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
 
 
@@ -107,6 +107,8 @@ def check_size_in_bytes(size_in_bytes) -> None:
                               "x.element_size()."),
         (lambda x: len(x), "len(x) ne compte que les lignes : x.numel() compte toutes les valeurs."),
         (lambda x: x.element_size(), "C'est le poids d'UNE valeur ; multipliez par leur nombre, x.numel()."),
+        (lambda x: x.numel() * 4, "4 octets par valeur, c'est le float32 seulement : chaque dtype a sa taille, "
+                                  "x.element_size()."),
         (lambda x: sys.getsizeof(x), "sys.getsizeof mesure l'objet Python, pas les données du tenseur."),
         (lambda x: x.numel() * x.element_size() * 8, "C'est en bits ; on veut des octets."),
     ])
@@ -304,6 +306,8 @@ def check_squared_distance(squared_distance) -> None:
         (lambda x, y: (x - y) ** 2, "Une valeur par ligne : sommez les carrés sur les colonnes, .sum(1)."),
         (lambda x, y: ((x - y) ** 2).sum(0), "Mauvais axe : .sum(0) donne une valeur par colonne ; par ligne, .sum(1)."),
         (lambda x, y: ((x - y) ** 2).sum(), ".sum() sans axe donne un seul nombre ; une valeur par ligne : .sum(1)."),
+        (lambda x, y: ((x - y) ** 2).mean(1), "C'est la moyenne des carrés ; la distance au carré en est la SOMME, "
+                                               ".sum(1)."),
         (lambda x, y: ((x - y) * 2).sum(1), "* 2 multiplie par 2 ; la puissance s'écrit ** 2."),
         (lambda x, y: (x**2 - y**2).sum(1), "(x - y) ** 2 n'est pas x ** 2 - y ** 2 : élevez la différence au carré."),
         (lambda x, y: ((x - y) ** 2).sum(1).sqrt(), "C'est la distance elle-même ; on demande son carré (sans sqrt)."),
@@ -366,13 +370,21 @@ def _axis_mistakes(op: str, good_axis: int) -> list[tuple]:
 
 def check_sum_per_row(sum_per_row) -> None:
     compare_with_reference(sum_per_row, ref.sum_per_row, _matrices(), name="sum_per_row",
-                           mistakes=_axis_mistakes("sum", 1), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
+                           mistakes=_axis_mistakes("sum", 1) + [
+        (lambda x: x.mean(1), "C'est la moyenne de chaque ligne ; on demande la somme : x.sum(1)."),
+    ], max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
     ok("sum_per_row : x.sum(1), une valeur par ligne.")
 
 
 def check_mean_per_column(mean_per_column) -> None:
     compare_with_reference(mean_per_column, ref.mean_per_column, _matrices(), name="mean_per_column",
-                           mistakes=_axis_mistakes("mean", 0), max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
+                           mistakes=_axis_mistakes("mean", 0) + [
+        (lambda x: x.sum(0) / (x.shape[0] - 1), "La moyenne divise la somme par n, le nombre de lignes, pas par "
+                                                "n - 1 (n - 1, c'est pour la variance non biaisée)."),
+        (lambda x: x.sum(0) / x.shape[1], "Chaque colonne a x.shape[0] valeurs (une par ligne) : divisez par le "
+                                          "nombre de LIGNES, ou utilisez x.mean(0)."),
+        (lambda x: x.sum(0), "C'est la somme de chaque colonne ; divisez par le nombre de lignes : x.mean(0)."),
+    ], max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
     ok("mean_per_column : x.mean(0), une valeur par colonne.")
 
 

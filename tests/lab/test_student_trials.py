@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import timeit
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +186,19 @@ def time_monotonic(fn, device):
     fn()
     wait()
     return time.monotonic() - begin
+
+
+def time_in_milliseconds(fn, device):
+    return time_monotonic(fn, device) * 1000
+
+
+def time_in_nanoseconds(fn, device):
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter_ns()
+    fn()
+    sync()
+    return time.perf_counter_ns() - start
 
 
 def time_default_timer(fn, device):
@@ -420,6 +433,27 @@ def stop_strict_rise(losses, tol):
     return "converged" if (losses[-2] - losses[-1]) / losses[-2] <= tol else None
 
 
+def stop_against_first(losses, tol):
+    """Compares with the FIRST loss: a rise after a fall goes unseen."""
+    if not math.isfinite(losses[-1]):
+        return course.DIVERGED
+    if len(losses) < 2:
+        return None
+    if losses[-1] > losses[0] * (1 + 1e-4):
+        return course.DIVERGED
+    return course.CONVERGED if (losses[-2] - losses[-1]) / losses[-2] < tol else None
+
+
+def stop_needing_two_losses(losses, tol):
+    """Looks at nothing until there are two losses: a first loss that is already NaN goes on."""
+    return None if len(losses) < 2 else stop_with_margin(losses, tol)
+
+
+def standardize_by_variance(x_train, x_test):
+    mean, var = x_train.mean(0), x_train.var(0)
+    return (x_train - mean) / var, (x_test - mean) / var
+
+
 def descent_while(x, y, lr, tol, max_iter, progress=False):
     w = torch.zeros(1, x.shape[1], requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -519,12 +553,18 @@ TRIALS = [
     ("follows_rule_1", lambda released, today: today >= released + timedelta(days=environment.MIN_AGE_DAYS), PASS),
     ("follows_rule_1", lambda released, today: (today - released).days > environment.MIN_AGE_DAYS, "exactement"),
     ("follows_rule_1", lambda released, today: (released - today).days >= environment.MIN_AGE_DAYS, "inversé"),
+    ("follows_rule_1", lambda released, today: today.toordinal() - released.toordinal() >= 182, PASS),
+    ("follows_rule_1", lambda released, today: (today.year - released.year) * 12 + today.month - released.month >= 6,
+     "pas des numéros de mois"),
+    ("follows_rule_1", lambda released, today: (date.today() - released).days >= environment.MIN_AGE_DAYS,
+     r"pas date\.today\(\)"),
     ("environment_kind", kind_resolved, PASS),
     ("environment_kind", lambda prefix, base: "venv" if Path(prefix, "pyvenv.cfg").is_file()
      else "conda" if Path(prefix, "conda-meta").is_dir() else "aucun", PASS),
     ("environment_kind", kind_by_folder_name, "nom des dossiers ne prouve rien"),
     ("environment_kind", kind_by_envs_part, "nom des dossiers ne prouve rien"),
-    ("environment_kind", lambda prefix, base: "venv" if prefix != base else "aucun", "conda-meta"),
+    ("environment_kind", lambda prefix, base: "venv" if prefix != base else "aucun",
+     "Ce préfixe contient un dossier conda-meta"),
     ("parse_freeze", freeze_normalised, PASS),
     ("parse_freeze", freeze_unstripped, r"\.strip\(\)"),
     ("parse_freeze", lambda text: {k.strip(): v.strip() for k, v in (line.split("==", 1) for line in text.splitlines()
@@ -551,11 +591,13 @@ TRIALS = [
     ("make_zeros_like", lambda x: x.new_zeros(x.shape), PASS),
     ("make_zeros_like", lambda x: torch.zeros(x.shape, dtype=x.dtype), "device"),
     ("make_zeros_like", lambda x: x.zero_(), "modifie son argument x"),
+    ("make_zeros_like", lambda x: x - x, r"x - x"),
     ("bytes_per_value", {dt: torch.empty(0, dtype=dt).element_size()
                          for dt in (torch.float64, torch.float32, torch.float16, torch.int8)}, PASS),
     ("bytes_per_value", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
     ("size_in_bytes", lambda x: x.element_size() * math.prod(x.shape), PASS),
     ("size_in_bytes", lambda x: x.numel(), "element_size"),
+    ("size_in_bytes", lambda x: x.numel() * 4, "float32 seulement"),
     ("values_with_n_bits", lambda n: 1 << n, PASS),
     ("values_with_n_bits", lambda n: 2 * n, r"pas 2 \* n"),
     ("model_memory_gb", lambda n_params, bits: n_params * (bits / 8) / 10**9, PASS),
@@ -592,6 +634,7 @@ TRIALS = [
     ("squared_distance", lambda x, y: ((x - y) ^ 2).sum(1), "ou exclusif"),
     ("squared_distance", lambda x, y: ((x - y) * 2).sum(1), r"\*\* 2"),
     ("squared_distance", lambda x, y: (x - y) ** 2, r"\.sum\(1\)"),
+    ("squared_distance", lambda x, y: ((x - y) ** 2).mean(1), "SOMME"),
     ("sin_in_place", lambda a: torch.sin(a, out=a), PASS),
     ("sin_in_place", sin_copy_back, PASS),
     ("sin_in_place", lambda a: torch.sin(a), "NOUVEAU tenseur"),
@@ -604,9 +647,12 @@ TRIALS = [
     ("sum_per_row", lambda x: torch.tensor([sum(row) for row in x.tolist()]), r"\.tolist\(\)"),
     ("sum_per_row", lambda x: torch.stack([row.sum() for row in x]), "for ... in"),
     ("sum_per_row", lambda x: x.sum(0), "Mauvais axe"),
+    ("sum_per_row", lambda x: x.mean(1), "moyenne de chaque ligne"),
     ("mean_per_column", lambda x: x.sum(0) / x.shape[0], PASS),
     ("mean_per_column", lambda x: torch.from_numpy(x.numpy().mean(0)), "NumPy"),
     ("mean_per_column", lambda x: x.mean(1), "Mauvais axe"),
+    ("mean_per_column", lambda x: x.sum(0) / (x.shape[0] - 1), "pas par n - 1"),
+    ("mean_per_column", lambda x: x.sum(0) / x.shape[1], "nombre de LIGNES"),
     ("max_per_row", lambda x: x.amax(1), PASS),
     ("max_per_row", lambda x: torch.max(x, dim=1)[0], PASS),
     ("max_per_row", lambda x: torch.tensor([max(row) for row in x.tolist()]), r"\.tolist\(\)"),
@@ -636,15 +682,19 @@ TRIALS = [
     ("estimated_transfer_time", lambda x, rate: x.nbytes / (rate * 10**9), PASS),
     ("estimated_transfer_time", lambda x, rate: x.numel() * x.element_size() * 8 / (rate * 1e9), "gigabits"),
     ("estimated_transfer_time", lambda x, rate: x.numel() * x.element_size() / rate, "1e9"),
+    ("estimated_transfer_time", lambda x, rate: x.nbytes / (rate * 1e9) * 1000, "millisecondes"),
     ("time_on_device", time_monotonic, PASS),
     ("time_on_device", time_default_timer, PASS),
     ("time_on_device", time_without_sync, "LANCER"),
     ("time_on_device", time_final_sync_only, "AVANT"),
     ("time_on_device", time_always_sync, r"device\.type"),
+    ("time_on_device", time_in_milliseconds, "SECONDES"),
+    ("time_on_device", time_in_nanoseconds, "SECONDES"),
     # part 03: autograd
     ("derivatives", derivatives_autograd_grad, PASS),
     ("derivatives", derivatives_finite_differences, "backward"),
     ("derivatives", derivatives_values, "pas leurs gradients"),
+    ("derivatives", lambda f, a_val, b_val: derivatives_autograd_grad(f, a_val, b_val)[::-1], "inversées"),
     ("f_sin", lambda a, b: (2 * a + b).sin(), PASS),
     ("f_sin", lambda a, b: torch.tensor(math.sin(2 * a.item() + b.item())), "graphe est coupé"),
     ("grad_sum_of_squares", grad_autograd_grad, PASS),
@@ -675,6 +725,7 @@ TRIALS = [
     ("standardize", standardize_population_std, PASS),
     ("standardize", standardize_own_stats, "propres statistiques"),
     ("standardize", standardize_in_place, "en place"),
+    ("standardize", standardize_by_variance, "CARRÉ de l'écart-type"),
     ("init_params", init_then_requires_grad, PASS),
     ("init_params", init_ignoring_device, "device est ignoré"),
     ("init_params", init_moved_after, "feuille"),
@@ -691,6 +742,7 @@ TRIALS = [
     ("mse", lambda pred, y: ((pred - y) ** 2).mean(), r"diffusé"),
     ("mse", lambda pred, y: (pred - y).abs().mean(), "ABSOLUS"),
     ("mse", lambda pred, y: ((pred - y) ** 2).mean().sqrt(), "RMSE"),
+    ("mse", lambda pred, y: ((pred - y) ** 2).sum() / (len(pred) - 1), "n - 1"),
     ("r2_score", lambda pred, y: 1 - torch.nn.functional.mse_loss(pred, y) / y.var(correction=0), PASS),
     ("r2_score", lambda pred, y: 1 - ((pred - y) ** 2).sum() / ((pred - pred.mean()) ** 2).sum(), "inversés"),
     ("r2_score", lambda pred, y: 1 - ((pred - y) ** 2).mean() / y.var(), "n - 1"),
@@ -700,6 +752,8 @@ TRIALS = [
     ("should_stop", stop_with_margin, PASS),
     ("should_stop", stop_equal_is_divergence, "plateau"),
     ("should_stop", stop_strict_rise, "plateau"),
+    ("should_stop", stop_against_first, "augmente"),
+    ("should_stop", stop_needing_two_losses, "isfinite"),
     ("should_stop", lambda losses, tol: "converged" if len(losses) > 1 and losses[-2] - losses[-1] < tol else None,
      "RELATIF|isfinite|augmente"),
     pytest.param("gradient_descent", descent_while, PASS, marks=pytest.mark.slow),
