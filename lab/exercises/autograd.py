@@ -66,9 +66,14 @@ def check_derivatives(derivatives) -> None:
         da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
         ea, eb = exact(a_val, b_val)
         if not (math.isclose(da, ea, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, eb, rel_tol=1e-4, abs_tol=1e-5)):
-            if math.isclose(da, eb, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, ea, rel_tol=1e-4, abs_tol=1e-5):
+            swapped = math.isclose(da, eb, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, ea, rel_tol=1e-4, abs_tol=1e-5)
+            values = math.isclose(da, a_val, abs_tol=1e-6) and math.isclose(db, b_val, abs_tol=1e-6)
+            if swapped and values:  # z = a * b: its derivatives are (b, a)
+                hint = ("Ce sont les valeurs de a et b, pas leurs gradients — ou les dérivées inversées : renvoyez "
+                        "(dz/da, dz/db) = (a.grad, b.grad), dans cet ordre.")
+            elif swapped:
                 hint = "Les deux dérivées sont justes mais inversées : renvoyez (dz/da, dz/db), a.grad d'abord."
-            elif math.isclose(da, a_val, abs_tol=1e-6) and math.isclose(db, b_val, abs_tol=1e-6):
+            elif values:
                 hint = "Vous renvoyez les valeurs de a et b, pas leurs gradients (a.grad, b.grad)."
             else:
                 hint = "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item()."

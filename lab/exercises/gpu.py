@@ -158,9 +158,54 @@ class _SimulatedTime:
             stack.enter_context(mock.patch.object(time, name, lambda: self.now))
             stack.enter_context(mock.patch.object(time, f"{name}_ns", lambda: int(self.now * 1e9)))
 
+    def gpu_patches(self, stack: contextlib.ExitStack) -> None:
+        """Every way to wait for (or time) the GPU uses this queue: synchronize(), streams, CUDA events."""
+        sim = self
+
+        class Stream:
+            def synchronize(self) -> None:
+                sim.synchronize()
+
+        class Event:
+            """A CUDA event: ``record()`` marks the point the queue has reached; ``elapsed_time`` is in ms."""
+
+            def __init__(self, *args, **kwargs) -> None:
+                self.at = None
+
+            def record(self, *args, **kwargs) -> None:
+                self.at = sim.now + sim.pending
+
+            def synchronize(self) -> None:
+                sim.synchronize()
+
+            def query(self) -> bool:
+                return sim.pending == 0.0
+
+            def elapsed_time(self, end: "Event") -> float:
+                if self.at is None or end.at is None:
+                    raise RuntimeError("Both events must be recorded before calculating elapsed time.")
+                if sim.now < end.at:  # as CUDA: the end event has not been reached yet
+                    raise RuntimeError("CUDA error: device not ready")
+                return (end.at - self.at) * 1000
+
+        stack.enter_context(mock.patch.object(torch.cuda, "synchronize", self.synchronize))
+        stack.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=True))
+        stack.enter_context(mock.patch.object(torch.cuda, "current_stream", lambda *a, **k: Stream()))
+        stack.enter_context(mock.patch.object(torch.cuda, "default_stream", lambda *a, **k: Stream()))
+        stack.enter_context(mock.patch.object(torch.cuda, "Event", Event))
+        if hasattr(torch, "accelerator") and hasattr(torch.accelerator, "synchronize"):
+            stack.enter_context(mock.patch.object(torch.accelerator, "synchronize", self.synchronize))
+
 
 def _no_gpu_synchronize(*args, **kwargs) -> None:
     raise RuntimeError("Torch not compiled with CUDA enabled")
+
+
+def _event_hint(exc: BaseException) -> str | None:
+    if "not ready" in str(exc) or "must be recorded" in str(exc):
+        return ("Avec des événements CUDA : start.record() ; fn() ; end.record() ; puis end.synchronize() (attendre "
+                "que le GPU l'atteigne) AVANT start.elapsed_time(end), qui est en millisecondes.")
+    return None
 
 
 def check_time_on_device(time_on_device) -> None:
@@ -174,12 +219,9 @@ def check_time_on_device(time_on_device) -> None:
             sim.launch(work)
 
         with contextlib.ExitStack() as patches:  # every way to wait for the GPU waits for this queue
-            patches.enter_context(mock.patch.object(torch.cuda, "synchronize", sim.synchronize))
-            patches.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=True))
-            if hasattr(torch, "accelerator") and hasattr(torch.accelerator, "synchronize"):
-                patches.enter_context(mock.patch.object(torch.accelerator, "synchronize", sim.synchronize))
+            sim.gpu_patches(patches)
             sim.patches(patches)
-            got = call(time_on_device, fn, torch.device("cuda"), name="time_on_device")
+            got = call(time_on_device, fn, torch.device("cuda"), name="time_on_device", on_error=_event_hint)
         seconds = as_float(got, "la durée renvoyée")
         if sim.syncs == 0 or seconds < work / 2:
             raise CheckFailed(f"Sur un GPU (simulé) où fn() travaille {work * 1e3:.0f} ms, vous mesurez "

@@ -110,6 +110,10 @@ def check_split(split) -> None:
         if not isinstance(result, (tuple, list)) or len(result) != 4:
             raise CheckFailed("« split » doit renvoyer x_train, x_test, y_train, y_test (dans cet ordre).")
         x_train, x_test, y_train, y_test = result
+        if all(isinstance(v, torch.Tensor) for v in result) and x_test.ndim == 2 and x_test.shape[1] == 1 \
+                and y_train.ndim == 2 and y_train.shape[1] == d:
+            raise CheckFailed("Ordre des résultats : x_train, x_test, y_train, y_test (celui de train_test_split), "
+                              "pas x_train, y_train, x_test, y_test.")
         for value, what in ((x_train, "x_train"), (x_test, "x_test")):
             expect_tensor(value, what, dtype=x.dtype)
             if value.ndim != 2 or value.shape[1] != d:
@@ -401,13 +405,13 @@ def check_should_stop(should_stop) -> None:
             ([a, float("inf")], course.DIVERGED, "la perte est infinie"),
             ([4 * a, 2 * a, 3 * a], course.DIVERGED, "la perte remonte par rapport à la précédente"),
         ]
-    cases.append(([float(rng.choice([float("nan"), float("inf")]))], course.DIVERGED,
-                  "la toute première perte n'est déjà pas finie"))
-    # Plateaus and float32-sized rises come last, so that a criterion with several faults hears about the
-    # classic ones first.
+    # Plateaus, float32-sized rises and a first loss that is already NaN come last, so that a criterion with
+    # several faults hears about the classic ones first.
     plateaus = [case for case in cases if case[1] == course.CONVERGED and case[0][-1] >= case[0][-2]]
     others = [case for case in cases if case not in plateaus]
     ordered = [others[i] for i in rng.permutation(len(others))] + [plateaus[i] for i in rng.permutation(len(plateaus))]
+    ordered.append(([float(rng.choice([float("nan"), float("inf")]))], course.DIVERGED,
+                    "la toute première perte n'est déjà pas finie"))
     for losses, expected, why in ordered:
         got = call(should_stop, list(losses), tol, name="should_stop")
         if got == expected:
@@ -537,7 +541,7 @@ def check_make_loader(make_loader) -> None:
     loader = call(make_loader, x, y, batch_size, name="make_loader")
     epochs = []
     for _ in range(2):
-        ids = []
+        ids, sizes = [], []
         for batch in loader:
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
                 raise CheckFailed("Chaque mini-lot doit être une paire (xb, yb).\n👉 DataLoader(TensorDataset(x, y), ...)")
@@ -548,6 +552,11 @@ def check_make_loader(make_loader) -> None:
             if not torch.equal(yb.ravel(), 10 * xb[:, 0]):
                 raise CheckFailed("Dans un mini-lot, les lignes de y ne correspondent plus à celles de x.")
             ids += xb[:, 0].long().tolist()
+            sizes.append(xb.shape[0])
+        if sizes[:-1] != [batch_size] * (len(sizes) - 1):
+            raise CheckFailed(f"Avec batch_size={batch_size}, les mini-lots ont {sorted(set(sizes))} lignes : seul le "
+                              f"dernier peut être plus petit.\n👉 DataLoader(..., batch_size=batch_size, shuffle=True) "
+                              "(sans batch_size, le DataLoader sert une ligne à la fois).")
         if sorted(ids) != list(range(n)):
             raise CheckFailed("Une époque doit passer une fois et une seule sur chaque ligne.")
         epochs.append(ids)

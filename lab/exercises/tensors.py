@@ -83,6 +83,9 @@ def check_bytes_per_value(bytes_per_value) -> None:
     require(bytes_per_value, "bytes_per_value")
     if not isinstance(bytes_per_value, dict):
         raise CheckFailed("bytes_per_value doit être un dictionnaire {dtype: nombre d'octets}.")
+    if any(isinstance(key, str) for key in bytes_per_value):
+        raise CheckFailed("Les clés du dictionnaire sont les dtypes eux-mêmes, torch.float32 (sans guillemets), "
+                          "pas des textes comme \"float32\" : complétez le dictionnaire donné.")
     for dtype, expected in ref.bytes_per_value.items():
         got = bytes_per_value.get(dtype)
         if got == expected:

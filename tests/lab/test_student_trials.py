@@ -201,6 +201,28 @@ def time_in_nanoseconds(fn, device):
     return time.perf_counter_ns() - start
 
 
+def time_with_events(fn, device, wait=True):
+    """CUDA events, as the PyTorch docs time kernels (``wait=False`` forgets to wait for the end event)."""
+    if device.type != "cuda":
+        return time_monotonic(fn, device)
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    if wait:
+        end.synchronize()
+    return start.elapsed_time(end) / 1000
+
+
+def time_stream_sync(fn, device):
+    sync = torch.cuda.current_stream().synchronize if device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    fn()
+    sync()
+    return time.perf_counter() - start
+
+
 def time_default_timer(fn, device):
     """timeit's clock is bound at import: this answer reads the machine's real clock."""
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -595,6 +617,7 @@ TRIALS = [
     ("bytes_per_value", {dt: torch.empty(0, dtype=dt).element_size()
                          for dt in (torch.float64, torch.float32, torch.float16, torch.int8)}, PASS),
     ("bytes_per_value", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
+    ("bytes_per_value", {"float64": 8, "float32": 4, "float16": 2, "int8": 1}, "sans guillemets"),
     ("size_in_bytes", lambda x: x.element_size() * math.prod(x.shape), PASS),
     ("size_in_bytes", lambda x: x.numel(), "element_size"),
     ("size_in_bytes", lambda x: x.numel() * 4, "float32 seulement"),
@@ -689,6 +712,9 @@ TRIALS = [
     ("time_on_device", time_final_sync_only, "AVANT"),
     ("time_on_device", time_always_sync, r"device\.type"),
     ("time_on_device", time_in_milliseconds, "SECONDES"),
+    ("time_on_device", time_with_events, PASS),
+    ("time_on_device", time_stream_sync, PASS),
+    ("time_on_device", lambda fn, device: time_with_events(fn, device, wait=False), r"end\.synchronize\(\)"),
     ("time_on_device", time_in_nanoseconds, "SECONDES"),
     # part 03: autograd
     ("derivatives", derivatives_autograd_grad, PASS),
@@ -722,6 +748,8 @@ TRIALS = [
     ("split", split_unshuffled, "mélanger"),
     ("split", split_two_permutations, "ne correspondent plus"),
     ("split", lambda x, y, test_size, seed: split_randperm(x, y, test_size, 0), "graine"),
+    ("split", lambda x, y, test_size, seed: [split_randperm(x, y, test_size, seed)[i] for i in (0, 2, 1, 3)],
+     "Ordre des résultats"),
     ("standardize", standardize_population_std, PASS),
     ("standardize", standardize_own_stats, "propres statistiques"),
     ("standardize", standardize_in_place, "en place"),
@@ -767,6 +795,7 @@ TRIALS = [
     ("make_loader", lambda x, y, batch_size: DataLoader(list(zip(x, y)), batch_size=batch_size, shuffle=True), PASS),
     ("make_loader", lambda x, y, batch_size: DataLoader(TensorDataset(x, y), batch_size=batch_size),
      "shuffle=True"),
+    ("make_loader", lambda x, y, batch_size: DataLoader(TensorDataset(x, y), shuffle=True), "batch_size=batch_size"),
     ("train_epoch", epoch_non_blocking, PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(w.device), yb.to(w.device))), PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb, yb)), r"xb\.to\(device\)"),
