@@ -342,12 +342,19 @@ def same(a: Any, b: Any, *, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _short(values: Any) -> str:
+    """Nested lists of numbers with 4 significant digits (float32 values printed in full are unreadable)."""
+    if isinstance(values, list):
+        return "[" + ", ".join(_short(v) for v in values) + "]"
+    return f"{values:.4g}" if isinstance(values, float) else repr(values)
+
+
 def describe(value: Any) -> str:
     """Short French description of an input or a result, for failure messages."""
     if isinstance(value, torch.Tensor):
         text = f"tenseur de forme {tuple(value.shape)} ({value.dtype})"
         if value.numel() <= 12 and value.device.type != "meta":
-            text += f" {value.tolist()}"
+            text += f" {_short(value.tolist())}"
         return text
     return repr(value)
 

@@ -342,7 +342,8 @@ print("colonnes 0 et 2, par ligne :", x[:, ::2].sum(1))
 print(x.max(1))
 
 # %% [markdown]
-# **Exercice 16.** Une valeur par ligne, une valeur par colonne.
+# **Exercice 16.** `sum_per_row(x)` : la **somme** de chaque ligne (une valeur par ligne) ; `mean_per_column(x)` :
+# la **moyenne** de chaque colonne (une valeur par colonne).
 
 # %%
 def sum_per_row(x):

@@ -135,7 +135,8 @@ print(f"{data.numel() * data.element_size() / 1e6:.2f} Mo, environ "
 # Sur GPU, une opération est **asynchrone** : `a @ a` rend la main dès que le calcul est *lancé*, pendant que le
 # GPU travaille. Pour mesurer le calcul lui-même, il faut attendre le GPU avec `torch.cuda.synchronize()` :
 # **avant** de démarrer le chronomètre (pour ne pas compter le travail déjà en file) et **après** l'appel (pour
-# attendre sa fin). Sur CPU, il n'y a rien à attendre — et `torch.cuda.synchronize()` y lève une erreur.
+# attendre sa fin). Sur CPU, il n'y a rien à attendre — et sur une machine sans GPU, `torch.cuda.synchronize()`
+# lève une erreur : ne synchronisez que si `device.type == "cuda"`.
 #
 # **Exercice 5.** `time_on_device(fn, device)` renvoie la durée, en secondes, d'un appel `fn()` qui calcule sur
 # `device` (mesurée avec `time.perf_counter()`). La vérification simule un GPU asynchrone : elle voit si un
