@@ -7,7 +7,9 @@ enforces:
 * ``x.to(device)``, ``x.to("cuda")``, ``x.cuda()`` move a host tensor to the GPU (a copy, as on a real GPU);
   ``x.cpu()`` / ``x.to("cpu")`` bring it back; moving to where a tensor already is returns it unchanged;
 * an operation that mixes a GPU tensor and a host tensor raises torch's own device-mismatch error;
-* ``.numpy()`` (or ``np.asarray``) of a GPU tensor raises torch's own error, as CUDA does.
+* ``.numpy()`` (or ``np.asarray``) of a GPU tensor raises torch's own error, as CUDA does;
+* copies back to the host are counted (``copies_to_host()``), so a check can see data brought back to the CPU
+  to be computed there, the transfer the course warns about.
 
 Tensors the student creates without a device, and autograd's gradients, are plain tensors and mix freely (as
 0-dimensional CPU tensors do with CUDA ones): only the data the check handed out is tracked. Where a real GPU is
@@ -46,6 +48,9 @@ class _Placed(torch.Tensor):
         with torch._C.DisableTorchFunctionSubclass():
             result = func(*args, **kwargs)
         kind = _OnGpu if _OnGpu in placed else _OnHost
+        device = kwargs.get("device")
+        if device is not None and not isinstance(device, torch.Tensor):  # zeros_like(x, device="cpu") and the like
+            kind = _OnGpu if torch.device(device).type == "cuda" else _OnHost
         return torch._tensor._convert(result, kind)
 
 
@@ -61,6 +66,15 @@ class _OnGpu(_Placed):
 
 class _OnHost(_Placed):
     pass
+
+
+#: How many times data on the simulated GPU was copied back to the host (``x.cpu()``, ``x.to("cpu")``).
+_TRANSFERS = {"to_host": 0}
+
+
+def copies_to_host() -> int:
+    """A counter of GPU -> host copies of simulated tensors: a check reads it before and after a call."""
+    return _TRANSFERS["to_host"]
 
 
 def _move(func, args, kwargs) -> torch.Tensor:
@@ -84,6 +98,8 @@ def _move(func, args, kwargs) -> torch.Tensor:
             target = _OnHost if here is _OnGpu else here
         else:
             raise RuntimeError(f"appareil inattendu dans cette vérification : {device}")
+    if here is _OnGpu and target is not _OnGpu:
+        _TRANSFERS["to_host"] += 1
     with torch._C.DisableTorchFunctionSubclass():
         data = self if dtype is None or dtype == self.dtype else self.to(dtype)
         if target is here:

@@ -9,6 +9,7 @@ GPU they also run on it. The full benchmark is
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import random
 import secrets
@@ -18,10 +19,10 @@ from unittest import mock
 
 import torch
 
-from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok
+from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok, require
 from lab.devices import sync
 from lab.simulated_gpu import DEVICE as SIMULATED
-from lab.simulated_gpu import is_missing_cuda, on_gpu, on_host, simulate
+from lab.simulated_gpu import copies_to_host, is_missing_cuda, on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
 _SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "
@@ -94,9 +95,26 @@ def check_add_on_device(add_on_device) -> None:
 
     mistakes = [(lambda a, b: a.cpu() + b, "Le résultat doit rester sur le device de a (les données sont là) : "
                                            "déplacez b vers a, b.to(a.device).")]
+    require(add_on_device, "add_on_device")
+    if not callable(add_on_device):
+        call(add_on_device, name="add_on_device")  # raises the "must be a function" (or not done) failure
+    copies = []
+
+    @functools.wraps(add_on_device)
+    def counted(a, b):
+        before = copies_to_host()
+        try:
+            return add_on_device(a, b)
+        finally:
+            copies.append(copies_to_host() - before)
+
     with simulate():
-        compare_with_reference(add_on_device, ref.add_on_device, simulated, name="add_on_device",
+        compare_with_reference(counted, ref.add_on_device, simulated, name="add_on_device",
                                on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
+    if any(copies):
+        raise CheckFailed("Le résultat est juste, mais a fait l'aller-retour GPU → CPU → GPU (a.cpu(), a.to(\"cpu\")) : "
+                          "c'est le transfert coûteux, pour toutes les données de a.\n👉 Calculez sur le device de a : "
+                          "a + b.to(a.device) (seul b voyage).")
     compare_with_reference(add_on_device, ref.add_on_device, inputs, name="add_on_device",
                            on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
     ok("add_on_device ramène b sur le device de a avant le calcul.")

@@ -19,7 +19,7 @@ import torch
 
 from lab import regression as course
 from lab.checks import CheckFailed, Trace, as_float, call, expect_tensor, fresh_generator, ok, require
-from lab.simulated_gpu import DEVICE, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
+from lab.simulated_gpu import DEVICE, copies_to_host, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
 from lab.solutions import regression as ref
 
 __all__ = [
@@ -607,8 +607,13 @@ def check_train_epoch(train_epoch) -> None:
         optimizer = torch.optim.SGD([w, b], lr=lr)
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False,
                             collate_fn=lambda items: tuple(served(t) for t in default_collate(items)))
+        before = copies_to_host()
         with context():
             loss = call(train_epoch, loader, w, b, optimizer, device, name="train_epoch", on_error=explain)
+        if copies_to_host() != before:
+            raise CheckFailed("w et b sont sur le GPU, mais votre époque les ramène sur le CPU (w.cpu(), .to(\"cpu\")) "
+                              "pour y calculer : un transfert à chaque mini-lot, et le GPU ne sert à rien.\n👉 Envoyez "
+                              "les mini-lots vers les paramètres : xb, yb = xb.to(device), yb.to(device).")
         loss_s = as_float(loss, "la perte renvoyée par train_epoch")
         w_s = plain(w).detach().cpu()
         if torch.count_nonzero(w_s) == 0:

@@ -537,6 +537,18 @@ def epoch_non_blocking(loader, w, b, optimizer, device=None):
     return float(np.mean(losses))
 
 
+def epoch_on_the_cpu(loader, w, b, optimizer, device=None):
+    """Brings the parameters to the batches (on the CPU) instead of the batches to the parameters."""
+    losses = []
+    for xb, yb in loader:
+        optimizer.zero_grad()
+        loss = ((xb @ w.cpu().T + b.cpu() - yb) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+
+
 def manual_epoch(move, zero_grad=True):
     """train_epoch written by hand; ``move(xb, yb, w, device)`` is the student's way of placing a batch."""
     def train_epoch(loader, w, b, optimizer, device=None):
@@ -614,6 +626,8 @@ TRIALS = [
     ("make_zeros_like", lambda x: torch.zeros(x.shape, dtype=x.dtype), "device"),
     ("make_zeros_like", lambda x: x.zero_(), "modifie son argument x"),
     ("make_zeros_like", lambda x: x - x, r"x - x"),
+    ("make_zeros_like", lambda x: torch.zeros(x.shape, dtype=x.dtype).to(x.device), PASS),
+    ("make_zeros_like", lambda x: torch.zeros_like(x, device="cpu"), "device"),
     ("bytes_per_value", {dt: torch.empty(0, dtype=dt).element_size()
                          for dt in (torch.float64, torch.float32, torch.float16, torch.int8)}, PASS),
     ("bytes_per_value", {torch.float64: 64, torch.float32: 32, torch.float16: 16, torch.int8: 8}, "bits"),
@@ -702,6 +716,7 @@ TRIALS = [
     ("add_on_device", lambda a, b: a + b, r"b\.to\(a\.device\)"),
     ("add_on_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
     ("add_on_device", lambda a, b: a + b.cuda(), r"en dur|b\.to\(a\.device\)"),
+    ("add_on_device", lambda a, b: (a.cpu() + b).to(a.device), "aller-retour GPU → CPU → GPU"),
     ("estimated_transfer_time", lambda x, rate: x.nbytes / (rate * 10**9), PASS),
     ("estimated_transfer_time", lambda x, rate: x.numel() * x.element_size() * 8 / (rate * 1e9), "gigabits"),
     ("estimated_transfer_time", lambda x, rate: x.numel() * x.element_size() / rate, "1e9"),
@@ -799,6 +814,7 @@ TRIALS = [
     ("train_epoch", epoch_non_blocking, PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(w.device), yb.to(w.device))), PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb, yb)), r"xb\.to\(device\)"),
+    ("train_epoch", epoch_on_the_cpu, "les ramène sur le CPU"),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.cuda(), yb.cuda())), r"en dur|xb\.to\(device\)"),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(device), yb.to(device)), zero_grad=False),
      "zero_grad"),
