@@ -65,7 +65,24 @@ def check_python_version(python_version) -> None:
         raise CheckFailed(f"Vous renvoyez {got!r} ; attendu {expected} (la version de CE Python).\n👉 {hint}")
     if not all(type(v) is int for v in got):
         raise CheckFailed(f"Les éléments de {got!r} doivent être des entiers.")
+    if _reads_nothing(python_version):
+        raise CheckFailed(f"python_version renvoie {got!r} sans rien lire : la version est écrite en dur, et la "
+                          "réponse sera fausse sur un autre Python.\n👉 Lisez-la au moment de l'appel : "
+                          "sys.version_info[:2].")
     ok(f"Ce notebook tourne avec Python {got[0]}.{got[1]}.")
+
+
+def _reads_nothing(fn) -> bool:
+    """A function whose code names nothing but a few builtins (``return (3, 14)``): its answer is a constant."""
+    code = getattr(fn, "__code__", None)
+    if code is None or getattr(fn, "__closure__", None):
+        return False
+    codes, names = [code], set()
+    while codes:
+        current = codes.pop()
+        names |= set(current.co_names)
+        codes += [c for c in current.co_consts if hasattr(c, "co_names")]
+    return names <= {"tuple", "int", "list"}
 
 
 def check_follows_rule_1(follows_rule_1) -> None:

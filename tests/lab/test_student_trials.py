@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import timeit
@@ -35,6 +36,10 @@ CHECKS = {name.removeprefix("check_"): getattr(part, name)
 
 # --- answers that need more than a lambda ---------------------------------------------------------------------------
 # part 00
+#: ``lambda: (3, 14)`` with this Python's numbers written down, as a student copying what the cell printed.
+version_written_down = eval(f"lambda: ({sys.version_info[0]}, {sys.version_info[1]})")  # noqa: S307
+
+
 def kind_by_folder_name(prefix, base_prefix):
     if prefix != base_prefix:
         return "venv"
@@ -584,6 +589,8 @@ TRIALS = [
     ("python_version", lambda: (sys.version_info.major, sys.version_info.minor), PASS),
     ("python_version", lambda: sys.version.split()[0], "texte"),
     ("python_version", lambda: tuple(sys.version_info), r"sys.version_info\[:2\]"),
+    ("python_version", lambda: tuple(int(p) for p in sysconfig.get_python_version().split(".")), PASS),
+    ("python_version", version_written_down, "écrite en dur"),
     ("follows_rule_1", lambda released, today: today >= released + timedelta(days=environment.MIN_AGE_DAYS), PASS),
     ("follows_rule_1", lambda released, today: (today - released).days > environment.MIN_AGE_DAYS, "exactement"),
     ("follows_rule_1", lambda released, today: (released - today).days >= environment.MIN_AGE_DAYS, "inversé"),
