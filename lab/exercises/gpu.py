@@ -135,8 +135,8 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
         (lambda x, d: x.numel() * x.element_size() / d, "Le débit est en Go/s : multipliez-le par 1e9."),
         (lambda x, d: x.numel() * x.element_size() * 8 / (d * 1e9), "Le débit est en Go/s (gigaOCTETS par seconde), "
                                                                    "pas en gigabits : ne multipliez pas par 8."),
-        (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, "C'est en millisecondes ; on veut des "
-                                                                        "secondes (sans * 1000)."),
+        (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, ("C'est en millisecondes ; on veut des "
+                                                                         "secondes (sans * 1000).")),
     ], hint="temps (s) = x.numel() * x.element_size() / (gigabytes_per_s * 1e9)")
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
@@ -199,7 +199,7 @@ class _SimulatedTime:
             def query(self) -> bool:
                 return sim.pending == 0.0
 
-            def elapsed_time(self, end: "Event") -> float:
+            def elapsed_time(self, end: Event) -> float:
                 if self.at is None or end.at is None:
                     raise RuntimeError("Both events must be recorded before calculating elapsed time.")
                 if sim.now < end.at:  # as CUDA: the end event has not been reached yet

@@ -110,8 +110,8 @@ def check_size_in_bytes(size_in_bytes) -> None:
                               "x.element_size()."),
         (lambda x: len(x), "len(x) ne compte que les lignes : x.numel() compte toutes les valeurs."),
         (lambda x: x.element_size(), "C'est le poids d'UNE valeur ; multipliez par leur nombre, x.numel()."),
-        (lambda x: x.numel() * 4, "4 octets par valeur, c'est le float32 seulement : chaque dtype a sa taille, "
-                                  "x.element_size()."),
+        (lambda x: x.numel() * 4, ("4 octets par valeur, c'est le float32 seulement : chaque dtype a sa "
+                                   "taille, x.element_size().")),
         (lambda x: sys.getsizeof(x), "sys.getsizeof mesure l'objet Python, pas les données du tenseur."),
         (lambda x: x.numel() * x.element_size() * 8, "C'est en bits ; on veut des octets."),
     ])
@@ -309,8 +309,8 @@ def check_squared_distance(squared_distance) -> None:
         (lambda x, y: (x - y) ** 2, "Une valeur par ligne : sommez les carrés sur les colonnes, .sum(1)."),
         (lambda x, y: ((x - y) ** 2).sum(0), "Mauvais axe : .sum(0) donne une valeur par colonne ; par ligne, .sum(1)."),
         (lambda x, y: ((x - y) ** 2).sum(), ".sum() sans axe donne un seul nombre ; une valeur par ligne : .sum(1)."),
-        (lambda x, y: ((x - y) ** 2).mean(1), "C'est la moyenne des carrés ; la distance au carré en est la SOMME, "
-                                               ".sum(1)."),
+        (lambda x, y: ((x - y) ** 2).mean(1), ("C'est la moyenne des carrés ; la distance au carré en est la "
+                                                "SOMME, .sum(1).")),
         (lambda x, y: ((x - y) * 2).sum(1), "* 2 multiplie par 2 ; la puissance s'écrit ** 2."),
         (lambda x, y: (x**2 - y**2).sum(1), "(x - y) ** 2 n'est pas x ** 2 - y ** 2 : élevez la différence au carré."),
         (lambda x, y: ((x - y) ** 2).sum(1).sqrt(), "C'est la distance elle-même ; on demande son carré (sans sqrt)."),
@@ -382,10 +382,10 @@ def check_sum_per_row(sum_per_row) -> None:
 def check_mean_per_column(mean_per_column) -> None:
     compare_with_reference(mean_per_column, ref.mean_per_column, _matrices(), name="mean_per_column",
                            mistakes=_axis_mistakes("mean", 0) + [
-        (lambda x: x.sum(0) / (x.shape[0] - 1), "La moyenne divise la somme par n, le nombre de lignes, pas par "
-                                                "n - 1 (n - 1, c'est pour la variance non biaisée)."),
-        (lambda x: x.sum(0) / x.shape[1], "Chaque colonne a x.shape[0] valeurs (une par ligne) : divisez par le "
-                                          "nombre de LIGNES, ou utilisez x.mean(0)."),
+        (lambda x: x.sum(0) / (x.shape[0] - 1), ("La moyenne divise la somme par n, le nombre de lignes, pas "
+                                                 "par n - 1 (n - 1, c'est pour la variance non biaisée).")),
+        (lambda x: x.sum(0) / x.shape[1], ("Chaque colonne a x.shape[0] valeurs (une par ligne) : divisez par "
+                                           "le nombre de LIGNES, ou utilisez x.mean(0).")),
         (lambda x: x.sum(0), "C'est la somme de chaque colonne ; divisez par le nombre de lignes : x.mean(0)."),
     ], max_ops=10, loop_hint=_LOOP, rtol=1e-4, atol=1e-4)
     ok("mean_per_column : x.mean(0), une valeur par colonne.")

@@ -37,7 +37,7 @@ CHECKS = {name.removeprefix("check_"): getattr(part, name)
 # --- answers that need more than a lambda ---------------------------------------------------------------------------
 # part 00
 #: ``lambda: (3, 14)`` with this Python's numbers written down, as a student copying what the cell printed.
-version_written_down = eval(f"lambda: ({sys.version_info[0]}, {sys.version_info[1]})")  # noqa: S307
+version_written_down = eval(f"lambda: ({sys.version_info[0]}, {sys.version_info[1]})")
 
 
 def kind_by_folder_name(prefix, base_prefix):
@@ -197,15 +197,6 @@ def time_in_milliseconds(fn, device):
     return time_monotonic(fn, device) * 1000
 
 
-def time_in_nanoseconds(fn, device):
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    start = time.perf_counter_ns()
-    fn()
-    sync()
-    return time.perf_counter_ns() - start
-
-
 def time_with_events(fn, device, wait=True):
     """CUDA events, as the PyTorch docs time kernels (``wait=False`` forgets to wait for the end event)."""
     if device.type != "cuda":
@@ -219,23 +210,22 @@ def time_with_events(fn, device, wait=True):
     return start.elapsed_time(end) / 1000
 
 
-def time_stream_sync(fn, device):
-    sync = torch.cuda.current_stream().synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    start = time.perf_counter()
-    fn()
-    sync()
-    return time.perf_counter() - start
+def synchronized_timer(clock, sync_of=lambda: torch.cuda.synchronize):
+    """A time_on_device that waits for the GPU with ``sync_of()`` before and after, and reads ``clock``."""
+    def time_on_device(fn, device):
+        sync = sync_of() if device.type == "cuda" else (lambda: None)
+        sync()
+        begin = clock()
+        fn()
+        sync()
+        return clock() - begin
+    return time_on_device
 
 
-def time_default_timer(fn, device):
-    """timeit's clock is bound at import: this answer reads the machine's real clock."""
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    begin = timeit.default_timer()
-    fn()
-    sync()
-    return timeit.default_timer() - begin
+time_in_nanoseconds = synchronized_timer(lambda: time.perf_counter_ns())
+time_stream_sync = synchronized_timer(lambda: time.perf_counter(), lambda: torch.cuda.current_stream().synchronize)
+#: timeit's clock is bound at import: this answer reads the machine's real clock.
+time_default_timer = synchronized_timer(timeit.default_timer)
 
 
 def move_forgetting_result(x, device):
