@@ -25,11 +25,32 @@ DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
 SOLUTIONS_DIR ?= $(CURDIR)/solutions## where `make solutions` writes the solved notebooks (keep it away from students)
 LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
+# The class hub (make hub): JupyterHub + DockerSpawner, one lab container per student.
+HUB_IMAGE     ?= pytorch-gpu-lab-hub:latest## hub image name:tag
+HUB_NAME      ?= pytorch-hub## hub container; prefix of its network, students' containers and volumes
+HUB_PORT      ?= 8000## the hub's host port
+HUB_BIND      ?= 127.0.0.1## host address the hub is published on (beyond loopback: TLS, or HUB_INSECURE_HTTP=1)
+ROSTER        ?= $(CURDIR)/class.csv## the class: one username per line, optional display name (alice,Alice Martin)
+HUB_ADMIN     ?= teacher## the teacher's (admin) username
+HUB_STATE_DIR ?= $(CURDIR)/hub-state## the generated passwords and tokens (mode 0600)
+HUB_GPU       ?= auto## auto | none | shared (every student sees every GPU) | per-student (one GPU or MIG slice each)
+HUB_IDLE_MINUTES ?= 30## idle servers are stopped after this many minutes (their work stays)
+HUB_MEM_LIMIT ?= 2g## memory limit per student
+HUB_CPU_LIMIT ?= 1## CPUs per student
+HUB_PIDS_LIMIT ?= 512## processes per student
+HUB_TLS_CERT  ?=## PEM certificate (chain) for HTTPS
+HUB_TLS_KEY   ?=## PEM private key for HTTPS
+HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
+BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
-             BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT
+             BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
+             HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+             HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
-export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON
+export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+       HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
 
 comma        := ,
@@ -47,7 +68,8 @@ LAB_UID      := $(patsubst 0,1000,$(shell id -u))
 LAB_GID      := $(patsubst 0,1000,$(shell id -g))
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
-        bench doctor repair measure solutions clean-venv stage-data
+        bench doctor repair measure solutions clean-venv stage-data \
+        hub hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -112,8 +134,8 @@ solutions: build ## write the solved notebooks (for the teacher) into SOLUTIONS_
 	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" -v "$(abspath $(SOLUTIONS_DIR)):/out" $(IMAGE) \
 	  python -m lab.notebook_builder solutions /out $(if $(FORCE),--force)
 
-test: build $(HOST_PY) ## build if needed, then run every test: image tests from the host, unit tests in the image
-	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
+test: build hub-image $(HOST_PY) ## build if needed, then run every test: image and hub tests from the host, unit tests in the image
+	$(HOST_PY) -m pytest tests/image tests/docker tests/hub $(PYTEST_ARGS)
 	docker run --rm -v "$(SHARED_DIR):/opt/shared:ro" -e LAB_SHARED_DIR=/opt/shared \
 	  -e NB_UID=$(LAB_UID) -e NB_GID=$(LAB_GID) -w /opt/lab $(IMAGE) \
 	  python -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
@@ -136,6 +158,37 @@ repair: ## put the running lab's packages back to exactly the lock (no rebuild; 
 
 measure: build $(HOST_PY) ## time what a student waits for, beside the previous figures (MEASURE_ARGS: --help)
 	$(HOST_PY) scripts/measure_image.py --image $(IMAGE) $(MEASURE_ARGS)
+
+# --- the class hub (hub/, scripts/hub.sh) ---
+hub-image: ## build the hub image (the lab's base and Python; JupyterHub, DockerSpawner, culler, proxy)
+	$(DOCKER_BUILD) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(HUB_IMAGE)-python \
+	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
+	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
+	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
+
+hub: build hub-image ## start the class hub (ROSTER=class.csv); print its URL and, the first time, the passwords
+	@scripts/hub.sh start
+
+hub-stop: ## stop the hub and the students' servers (their work volumes stay)
+	@scripts/hub.sh stop
+
+hub-status: ## who has a running server, since when, idle for how long
+	@scripts/hub.sh status
+
+hub-logs: ## show the hub's logs
+	@scripts/hub.sh logs
+
+hub-backup: ## one tarball per student's work volume, in BACKUP_DIR
+	@scripts/hub.sh backup
+
+hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed) and hub/proxy/package-lock.json
+	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes $(LOCK_ARGS) \
+	  --output-file hub/requirements.txt hub/requirements.in
+	cd hub/proxy && npm install --package-lock-only --ignore-scripts --no-audit --no-fund
+
+measure-hub: hub-image $(HOST_PY) ## print spawn latency (1, 5, 10 students at once), idle memory, students per GB
+	$(HOST_PY) scripts/measure_hub.py $(MEASURE_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)

@@ -1,4 +1,5 @@
-"""Docker HEALTHCHECK: healthy when the Jupyter server in this container answers /api/status with our token."""
+"""Docker HEALTHCHECK: healthy when the Jupyter server in this container answers /api/status with our token
+(under JupyterHub: the server's own hub token, at the server's URL prefix)."""
 
 import json
 import os
@@ -8,7 +9,7 @@ from pathlib import Path
 
 
 def token() -> str:
-    token = os.environ.get("JUPYTER_TOKEN", "")
+    token = os.environ.get("JUPYTERHUB_API_TOKEN") or os.environ.get("JUPYTER_TOKEN", "")
     if not token:
         stored = Path("/home/student/.jupyter-token")
         token = stored.read_text().strip() if stored.exists() else ""
@@ -17,8 +18,9 @@ def token() -> str:
 
 def main() -> int:
     port = os.environ.get("JUPYTER_PORT", "8888")
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token()}"}
+        f"http://127.0.0.1:{port}{prefix}api/status", headers={"Authorization": f"token {token()}"}
     )
     try:
         with urllib.request.urlopen(request, timeout=4) as response:

@@ -27,13 +27,16 @@ if [[ "$(id -u)" == 0 ]]; then
         env HOME="$HOME_DIR" USER="$NB_USER" LOGNAME="$NB_USER" "$0" "$@"
 fi
 
-# From here on: the unprivileged student.
-if [[ -z "${JUPYTER_TOKEN:-}" ]]; then
-    JUPYTER_TOKEN=$(python -c 'import secrets; print(secrets.token_hex(24))')
-    echo "start: no JUPYTER_TOKEN given; generated one (also in $HOME_DIR/.jupyter-token)"
+# From here on: the unprivileged student (also where KubeSpawner starts the image: uid 1000, gid 100, no root).
+# Under JupyterHub (jupyterhub-singleuser) the hub authenticates every request: no token of our own.
+if [[ -z "${JUPYTERHUB_API_TOKEN:-}" ]]; then
+    if [[ -z "${JUPYTER_TOKEN:-}" ]]; then
+        JUPYTER_TOKEN=$(python -c 'import secrets; print(secrets.token_hex(24))')
+        echo "start: no JUPYTER_TOKEN given; generated one (also in $HOME_DIR/.jupyter-token)"
+    fi
+    export JUPYTER_TOKEN
+    (umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
 fi
-export JUPYTER_TOKEN
-(umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
 
 if [[ -w "$WORK_DIR" ]]; then
     python -m lab.notebook_builder student "$WORK_DIR/module1" ||

@@ -1,0 +1,107 @@
+# JupyterHub for a class (`make hub`): DockerSpawner starts the lab image once per student, on the hub's
+# private Docker network, with a named volume as the student's work folder; SharedPasswordAuthenticator lets
+# only the roster in; jupyterhub-idle-culler stops idle servers. Every setting comes from the environment
+# that scripts/hub.sh gives the hub container (the README's hub section lists them).
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from classroom import device_for, read_roster  # noqa: E402
+
+c = get_config()  # noqa: F821  (injected by JupyterHub)
+
+NAME = os.environ["HUB_NAME"]  # prefix of everything this hub creates: containers, volumes, network
+ADMIN = os.environ.get("HUB_ADMIN", "teacher")
+DATA = "/srv/jupyterhub/data"  # the hub's own volume: database and cookie secret, never mounted in a student's
+SECRETS = "/srv/jupyterhub/secrets"  # read-only, from the host's HUB_STATE_DIR (mode 0600)
+WORK = "/home/student/work"
+
+
+def secret(name: str) -> str:
+    with open(os.path.join(SECRETS, name), encoding="utf-8") as file:
+        return file.read().strip()
+
+
+students = read_roster("/srv/jupyterhub/roster.csv", admin=ADMIN)
+roster_index = {student.name: index for index, student in enumerate(students)}
+
+# --- the hub and its proxy (configurable-http-proxy, started by the hub, API on the hub's loopback only) ---
+c.JupyterHub.bind_url = "http://:8000"
+if os.path.exists("/srv/jupyterhub/tls/cert.pem"):
+    c.JupyterHub.bind_url = "https://:8000"
+    c.JupyterHub.ssl_cert = "/srv/jupyterhub/tls/cert.pem"
+    c.JupyterHub.ssl_key = "/srv/jupyterhub/tls/key.pem"
+c.JupyterHub.hub_bind_url = "http://0.0.0.0:8081"
+c.JupyterHub.hub_connect_url = f"http://{NAME}:8081"  # the hub container's name on the private network
+c.JupyterHub.db_url = f"sqlite:///{DATA}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{DATA}/jupyterhub_cookie_secret"
+# A hub restart (new roster, new hub image, `docker restart`) leaves the students' servers running.
+c.JupyterHub.cleanup_servers = False
+c.JupyterHub.last_activity_interval = 60
+
+# --- who may log in ---
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = secret("class-password")
+c.SharedPasswordAuthenticator.admin_password = secret("admin-password")
+c.Authenticator.allowed_users = set(roster_index)
+c.Authenticator.admin_users = {ADMIN}
+
+# --- one lab container per student ---
+c.JupyterHub.spawner_class = "docker"
+c.DockerSpawner.image = os.environ["HUB_LAB_IMAGE"]
+c.DockerSpawner.pull_policy = "never"  # the image is built locally (`make build`), never pulled
+c.DockerSpawner.prefix = NAME
+c.DockerSpawner.network_name = f"{NAME}-net"
+c.DockerSpawner.use_internal_ip = True
+c.DockerSpawner.remove = True  # the container goes, the work volume stays: a rebuilt image is used at next start
+c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # behind the image's start script (user remap, notebook seeding)
+c.DockerSpawner.notebook_dir = WORK
+c.DockerSpawner.default_url = "/lab"
+c.DockerSpawner.volumes = {f"{NAME}-work-{{username}}": WORK}
+c.DockerSpawner.extra_create_kwargs = {"labels": {"org.pytorch-lab.role": "hub-student", "org.pytorch-lab.hub": NAME}}
+c.DockerSpawner.mem_limit = os.environ.get("HUB_MEM_LIMIT", "2G").upper()  # JupyterHub wants 2G, not 2g
+c.DockerSpawner.cpu_limit = float(os.environ.get("HUB_CPU_LIMIT", "1"))
+c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ.get("HUB_SPAWN_TIMEOUT", "180"))
+host_config = {
+    "pids_limit": int(os.environ.get("HUB_PIDS_LIMIT", "512")),
+    "shm_size": os.environ.get("HUB_SHM_SIZE", "1g"),
+    "security_opt": ["no-new-privileges:true"],
+    # The start script runs as root only to give the student's files their uid, then drops to the student;
+    # these five capabilities are all it needs, and the student keeps none of them.
+    "cap_drop": ["ALL"],
+    "cap_add": ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"],
+}
+GPU = os.environ.get("HUB_GPU", "none")  # none | shared | per-student (scripts/hub.sh resolves auto)
+GPU_DEVICES = [device for device in os.environ.get("HUB_GPU_DEVICES", "").split(",") if device]
+
+
+def host_config_for(spawner) -> dict:
+    """The student's limits, plus the GPUs: all of them (shared), or one GPU or MIG slice per student,
+    round-robin in roster order (per-student, HUB_GPU_DEVICES from the host's `nvidia-smi -L`)."""
+    config = dict(host_config)
+    if GPU == "shared":
+        config["device_requests"] = [{"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}]
+    elif GPU == "per-student":
+        device = device_for(roster_index.get(spawner.user.name, 0), GPU_DEVICES)
+        spawner.log.info("GPU for %s: %s", spawner.user.name, device)
+        config["device_requests"] = [{"Driver": "nvidia", "DeviceIDs": [device], "Capabilities": [["gpu"]]}]
+    return config
+
+
+c.DockerSpawner.extra_host_config = host_config_for
+
+# --- idle servers are stopped (their volume stays) ---
+idle_seconds = max(10, round(float(os.environ.get("HUB_IDLE_MINUTES", "30")) * 60))
+c.JupyterHub.services = [
+    {"name": "idle-culler",
+     "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle_seconds}",
+                 f"--cull-every={max(5, min(300, idle_seconds // 3))}"]},
+    # `make hub-status` reads who runs what with this service's token (HUB_STATE_DIR/status-token).
+    {"name": "hub-status", "api_token": secret("status-token")},
+]
+c.JupyterHub.load_roles = [
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    {"name": "hub-status", "services": ["hub-status"],
+     "scopes": ["list:users", "read:users", "read:users:activity", "read:servers"]},
+]

@@ -1,0 +1,47 @@
+"""`make hub-status`, run in the hub container: who has a server, since when, idle for how long.
+
+Reads the hub's REST API on its loopback with the `hub-status` service token (read-only scopes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from datetime import datetime, timezone
+
+from classroom import read_roster
+
+API = "http://127.0.0.1:8081/hub/api"
+
+
+def ago(timestamp: str | None, now: datetime) -> str:
+    if not timestamp:
+        return "-"
+    seconds = int((now - datetime.fromisoformat(timestamp.replace("Z", "+00:00"))).total_seconds())
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def main() -> int:
+    with open("/srv/jupyterhub/secrets/status-token", encoding="utf-8") as file:
+        token = file.read().strip()
+    request = urllib.request.Request(f"{API}/users?state=active", headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        users = json.load(response)
+    names = {student.name: student.display_name for student in read_roster("/srv/jupyterhub/roster.csv")}
+    now = datetime.now(timezone.utc)
+    rows = [(user["name"], names.get(user["name"], "(admin)"), server.get("started"), server.get("last_activity"),
+             "ready" if server.get("ready") else (server.get("pending") or "starting"))
+            for user in users for server in user.get("servers", {}).values()]
+    print(f"{len(rows)} running server(s), {len(names)} student(s) in the roster")
+    if rows:
+        print(f"  {'user':<20} {'name':<28} {'state':<8} {'started':<20} {'running for':>11} {'idle for':>9}")
+    for name, display, started, last, state in sorted(rows):
+        started_text = started[:19].replace("T", " ") if started else "-"
+        print(f"  {name:<20} {display[:28]:<28} {state:<8} {started_text:<20} {ago(started, now):>11} {ago(last, now):>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
