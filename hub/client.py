@@ -67,6 +67,8 @@ class HubUser:
                 return Reply(response.status, response.read().decode("utf-8", "replace"), response.url)
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode("utf-8", "replace"), error.url)
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:  # hub (re)starting: no HTTP reply
+            return Reply(0, str(error), self.base + path)
 
     # --- logging in ---
 

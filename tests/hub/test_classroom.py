@@ -1,0 +1,47 @@
+"""hub/classroom.py: the roster and GPU parsing both the host check and the hub's config rely on."""
+
+import pytest
+from classroom import RosterError, device_for, parse_gpus, parse_roster
+
+pytestmark = pytest.mark.pure
+
+
+def test_roster_names_display_names_comments_and_header():
+    students = parse_roster("username,name\n# a comment\nalice,Alice Martin\n\nbob\n", "class.csv")
+    assert [(s.name, s.display_name, s.line) for s in students] == [("alice", "Alice Martin", 3), ("bob", "bob", 5)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "no student"),
+    ("# only a comment\n\n", "no student"),
+    ("alice\nbob\nalice\n", "line 3: 'alice' is already on line 1"),
+    ("alice\nBob\n", "line 2: 'Bob' is not a usable username (use 'bob')"),
+    ("alice\njean dupont\n", "line 2: 'jean dupont' is not a usable username"),
+    ("élodie\n", "line 1: 'élodie' is not a usable username"),
+    ("alice\n../etc\n", "line 2: '../etc'"),
+    ("x" * 40 + "\n", "line 1"),
+    ("alice\nteacher\n", "line 2: 'teacher' is the teacher's (admin) account"),
+])
+def test_bad_rosters_name_the_line(text, message):
+    with pytest.raises(RosterError) as error:
+        parse_roster(text, "class.csv", admin="teacher")
+    assert message in str(error.value)
+    assert str(error.value).startswith("class.csv")
+
+
+NVIDIA_SMI_L = """GPU 0: NVIDIA H200 (UUID: GPU-11111111-aaaa)
+GPU 1: NVIDIA H200 (UUID: GPU-22222222-bbbb)
+  MIG 3g.71gb     Device  0: (UUID: MIG-33333333-cccc)
+  MIG 1g.18gb     Device  1: (UUID: MIG-44444444-dddd)
+"""
+
+
+def test_gpus_whole_gpus_and_mig_slices():
+    assert parse_gpus(NVIDIA_SMI_L) == ["GPU-11111111-aaaa", "MIG-33333333-cccc", "MIG-44444444-dddd"]
+    assert parse_gpus("") == []
+    assert parse_gpus("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.") == []
+
+
+def test_per_student_devices_are_round_robin():
+    devices = ["GPU-a", "GPU-b", "MIG-c"]
+    assert [device_for(i, devices) for i in range(7)] == ["GPU-a", "GPU-b", "MIG-c"] * 2 + ["GPU-a"]

@@ -1,0 +1,70 @@
+"""deploy/k8s/values.yaml against the Zero to JupyterHub chart's own schema, as `helm install` checks it."""
+
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+pytestmark = pytest.mark.pure
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO.parent / "shared" / "k8s" / "z2jh"
+VALUES = REPO / "deploy" / "k8s" / "values.yaml"
+
+
+def merged(defaults: dict, overrides: dict) -> dict:
+    """Helm's merge: the chart's defaults, overridden key by key (maps merged, lists replaced)."""
+    out = dict(defaults)
+    for key, value in overrides.items():
+        both_maps = isinstance(value, dict) and isinstance(defaults.get(key), dict)
+        out[key] = merged(defaults[key], value) if both_maps else value
+    return out
+
+
+@pytest.fixture(scope="module")
+def schema():
+    if not CHART.is_dir():
+        pytest.fail(f"the chart's schema is missing: {CHART} (the project's shared folder)")
+    return yaml.safe_load((CHART / "values.schema.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def values():
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    return merged(defaults, yaml.safe_load(VALUES.read_text()))
+
+
+def test_values_pass_the_chart_schema(schema, values):
+    jsonschema.validate(values, schema)
+
+
+def test_the_schema_check_can_fail(schema, values):
+    broken = merged(values, {"singleuser": {"uid": "1000", "storage": {"capacity": 5}}})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_values_say_what_the_issue_asks(values):
+    single = values["singleuser"]
+    assert (single["uid"], single["fsGid"], single["cmd"]) == (1000, 100, "jupyterhub-singleuser")
+    assert single["storage"]["type"] == "dynamic" and single["storage"]["homeMountPath"] == "/home/student/work"
+    assert values["cull"]["enabled"] and values["cull"]["timeout"] == 1800
+    limits = [p.get("kubespawner_override", {}).get("extra_resource_limits", {}) for p in single["profileList"]]
+    assert {} in limits and {"nvidia.com/gpu": "1"} in limits
+    assert any(key.startswith("nvidia.com/mig-") for limit in limits for key in limit)
+
+
+def pin(lock: Path, package: str) -> str:
+    match = re.search(rf"^{package}==([^\s;\\]+)", lock.read_text(), re.MULTILINE)
+    assert match, f"{package} is not pinned in {lock}"
+    return match.group(1)
+
+
+def test_one_jupyterhub_version_for_lab_hub_and_chart():
+    chart_app_version = yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]
+    lab, hub = pin(REPO / "requirements.txt", "jupyterhub"), pin(REPO / "hub" / "requirements.txt", "jupyterhub")
+    assert lab == hub, "the lab's jupyterhub-singleuser and the hub must be the same version"
+    assert lab.split(".")[:2] == chart_app_version.split(".")[:2], (
+        f"jupyterhub {lab} in the image, but the chart runs JupyterHub {chart_app_version}")
