@@ -71,6 +71,12 @@ host_config = {
     "cap_drop": ["ALL"],
     "cap_add": ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"],
 }
+# HUB_RUN_AS=uid:gid: start the student directly as that user, without root or any capability, as KubeSpawner
+# does on Kubernetes (uid 1000, fsGid 100); the start script then skips the remap and only seeds notebooks.
+RUN_AS = os.environ.get("HUB_RUN_AS", "root")
+if RUN_AS != "root":
+    c.DockerSpawner.extra_create_kwargs["user"] = RUN_AS
+    del host_config["cap_add"]
 GPU = os.environ.get("HUB_GPU", "none")  # none | shared | per-student (scripts/hub.sh resolves auto)
 GPU_DEVICES = [device for device in os.environ.get("HUB_GPU_DEVICES", "").split(",") if device]
 

@@ -8,7 +8,7 @@
 #   hub.sh backup   one tarball per student's work volume, in BACKUP_DIR
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
 # ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_TLS_CERT
-# HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
+# HUB_RUN_AS HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +25,7 @@ HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-30}
 HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-2g}
 HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-1}
 HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-512}
+HUB_RUN_AS=${HUB_RUN_AS:-root}
 HUB_TLS_CERT=${HUB_TLS_CERT:-}
 HUB_TLS_KEY=${HUB_TLS_KEY:-}
 HUB_INSECURE_HTTP=${HUB_INSECURE_HTTP:-}
@@ -90,6 +91,8 @@ check_numbers() {
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT='$HUB_CPU_LIMIT' must be a number of CPUs, e.g. 1 or 0.5."
     [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)) ||
         die "HUB_PIDS_LIMIT='$HUB_PIDS_LIMIT' must be a number of processes, at least 64."
+    [[ "$HUB_RUN_AS" == root || "$HUB_RUN_AS" =~ ^[1-9][0-9]*:[0-9]+$ ]] ||
+        die "HUB_RUN_AS='$HUB_RUN_AS' must be root (the start script remaps, then drops root) or uid:gid, e.g. 1000:100."
 }
 
 # A hub beyond loopback speaks TLS, or says loudly that it does not.
@@ -179,7 +182,7 @@ settings_digest() {
         docker image inspect -f '{{.Id}}' "$HUB_IMAGE" "$IMAGE"
         cat "$ROSTER"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
-        echo "$HUB_PIDS_LIMIT $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
+        echo "$HUB_PIDS_LIMIT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
     } | sha256sum | cut -c1-16
 }
 
@@ -261,6 +264,7 @@ cmd_start() {
         --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" \
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
+        --env "HUB_RUN_AS=$HUB_RUN_AS" \
         --label org.pytorch-lab.role=hub --label "org.pytorch-lab.hub=$HUB_NAME" \
         --label "org.pytorch-lab.settings=$digest" \
         "$HUB_IMAGE" >/dev/null

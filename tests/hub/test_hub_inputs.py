@@ -1,0 +1,121 @@
+"""Bad input to `make hub` is refused with the reason, before anything starts; a TLS hub really serves HTTPS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+from conftest import docker
+
+CPU_ONLY = shutil.which("nvidia-smi") is None or subprocess.run(
+    ["nvidia-smi", "-L"], capture_output=True).returncode != 0
+
+
+def refused(hub, *messages: str, **settings: str) -> str:
+    """Start the hub with `settings`; it must fail, say every message, and leave no hub container behind."""
+    result = hub.run("start", check=False, **settings)
+    err = result.stderr
+    assert result.returncode != 0, f"accepted: {result.stdout}"
+    for message in messages:
+        assert message in err, err
+    assert docker("container", "inspect", hub.name, check=False).returncode != 0, "a hub container was created"
+    return err
+
+
+@pytest.mark.parametrize("roster, messages", [
+    ("", ["no student in the roster"]),
+    ("alice\nbob\nalice\n", ["line 3", "'alice' is already on line 1"]),
+    ("alice\nJean Dupont,Jean\n", ["line 2", "'Jean Dupont' is not a usable username"]),
+    ("alice\nteacher\n", ["line 2", "teacher's (admin) account"]),
+])
+def test_bad_rosters_are_refused_with_the_line(new_hub, roster, messages):
+    hub = new_hub()
+    hub.roster.write_text(roster)
+    err = refused(hub, *messages)
+    assert str(hub.roster) in err and "nothing was started" in err
+
+
+def test_missing_roster_file(new_hub):
+    hub = new_hub()
+    refused(hub, "no such roster file", ROSTER=str(hub.root / "missing.csv"))
+
+
+def test_missing_images(new_hub):
+    hub = new_hub()
+    refused(hub, "no lab image pytorch-gpu-lab:no-such-tag", "make build", IMAGE="pytorch-gpu-lab:no-such-tag")
+    refused(hub, "no hub image pytorch-gpu-lab-hub:no-such-tag", "make hub-image",
+            HUB_IMAGE="pytorch-gpu-lab-hub:no-such-tag")
+
+
+def test_port_in_use(new_hub):
+    hub = new_hub()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", hub.port))
+        holder.listen()
+        refused(hub, f"port {hub.port} is already in use", "HUB_PORT=")
+
+
+@pytest.mark.parametrize("settings, messages", [
+    ({"HUB_PORT": "80000"}, ["not a port number"]),
+    ({"HUB_IDLE_MINUTES": "0"}, ["positive number of minutes"]),
+    ({"HUB_IDLE_MINUTES": "soon"}, ["positive number of minutes"]),
+    ({"HUB_MEM_LIMIT": "lots"}, ["HUB_MEM_LIMIT"]),
+    ({"HUB_GPU": "some"}, ["HUB_GPU must be auto, none, shared or per-student"]),
+    ({"HUB_NAME": "Bad Name"}, ["cannot name Docker containers"]),
+    ({"HUB_ADMIN": "Prof X"}, ["not a usable username"]),
+])
+def test_bad_settings(new_hub, settings, messages):
+    refused(new_hub(), *messages, **settings)
+
+
+@pytest.mark.skipif(not CPU_ONLY, reason="this host has an NVIDIA GPU: per-student GPUs are valid here")
+def test_per_student_gpu_without_a_gpu(new_hub):
+    refused(new_hub(), "HUB_GPU=per-student, but this host has no usable NVIDIA GPU", HUB_GPU="per-student")
+
+
+def test_bind_beyond_loopback_needs_tls_or_an_explicit_insecure_flag(new_hub):
+    hub = new_hub()
+    refused(hub, "HUB_BIND=0.0.0.0 publishes the hub beyond this machine", "HUB_TLS_CERT", HUB_BIND="0.0.0.0")
+    # `check` validates without starting: the explicit flag is accepted, with a warning.
+    result = hub.run("check", HUB_BIND="0.0.0.0", HUB_INSECURE_HTTP="1")
+    assert "WARNING: HUB_INSECURE_HTTP=1" in result.stderr and "settings OK" in result.stdout
+
+
+def make_certificate(directory) -> tuple[str, str]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+def test_tls_files_missing_unreadable_or_alone(new_hub, tmp_path):
+    hub = new_hub()
+    cert, key = make_certificate(tmp_path)
+    refused(hub, "does not exist", HUB_TLS_CERT=str(tmp_path / "none.pem"), HUB_TLS_KEY=key)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    refused(hub, "is not readable as PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(junk))
+    refused(hub, "go together", HUB_TLS_CERT=cert)
+    if os.getuid() != 0:  # root reads any file: mode 000 only stops other users
+        locked = tmp_path / "locked.pem"
+        shutil.copy(key, locked)
+        locked.chmod(0)
+        refused(hub, "is not readable as PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(locked))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+def test_tls_hub_serves_https(new_hub, tmp_path):
+    hub = new_hub()
+    cert, key = make_certificate(tmp_path)
+    out = hub.run("start", HUB_TLS_CERT=cert, HUB_TLS_KEY=key).stdout
+    assert f"https://127.0.0.1:{hub.port}/" in out
+    user = hub.user("alice")
+    user.base = f"https://127.0.0.1:{hub.port}"
+    assert user.login_api(hub.password()).status == 201
+    plain = hub.user("alice")  # plain HTTP on the TLS port gets no hub
+    assert plain.request("GET", "/hub/api/").status != 200
