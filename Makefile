@@ -145,7 +145,7 @@ test-unit: ## run the unit tests with a host Python that has torch (no Docker)
 	$(PYTHON) -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
 
 lint: $(HOST_PY) ## hadolint the Dockerfile, shellcheck the shell scripts
-	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/hadolint docker/Dockerfile hub/Dockerfile
 	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run
 
 bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)

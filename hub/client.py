@@ -126,14 +126,17 @@ class HubUser:
         return self.request("PUT", f"/user/{owner or self.name}/api/contents/{path}",
                             body={"type": "file", "format": "text", "content": text})
 
-    def run_code(self, code: str, timeout: float = 180, owner: str | None = None) -> str:
-        """Start a kernel on the server, run `code` over the kernel websocket, return its stdout; kernel deleted."""
+    def run_code(self, code: str, timeout: float = 180, owner: str | None = None, kernel: str | None = None) -> str:
+        """Run `code` over the kernel websocket and return its stdout: in `kernel`, or in a new kernel that is
+        deleted afterwards."""
         import websocket  # websocket-client
 
         prefix = f"/user/{owner or self.name}"
-        reply = self.request("POST", f"{prefix}/api/kernels", body={"name": "python3"}, timeout=timeout)
-        assert reply.status == 201, f"kernel start: {reply.status} {reply.body[:300]}"
-        kernel = reply.json()["id"]
+        own_kernel = kernel is None
+        if own_kernel:
+            reply = self.request("POST", f"{prefix}/api/kernels", body={"name": "python3"}, timeout=timeout)
+            assert reply.status == 201, f"kernel start: {reply.status} {reply.body[:300]}"
+            kernel = reply.json()["id"]
         ws_url = self.base.replace("http", "ws", 1) + f"{prefix}/api/kernels/{kernel}/channels"
         connection = websocket.create_connection(ws_url, timeout=timeout, header=[f"Authorization: token {self.token}"],
                                                  sslopt={"cert_reqs": ssl.CERT_NONE})
@@ -160,4 +163,5 @@ class HubUser:
             raise AssertionError(f"no reply from the kernel within {timeout:.0f}s")
         finally:
             connection.close()
-            self.request("DELETE", f"{prefix}/api/kernels/{kernel}")
+            if own_kernel:
+                self.request("DELETE", f"{prefix}/api/kernels/{kernel}")

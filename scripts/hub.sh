@@ -83,13 +83,13 @@ check_images() {
 }
 
 check_numbers() {
-    [[ "$HUB_PORT" =~ ^[0-9]+$ ]] && ((HUB_PORT >= 1 && HUB_PORT <= 65535)) ||
+    { [[ "$HUB_PORT" =~ ^[0-9]+$ ]] && ((HUB_PORT >= 1 && HUB_PORT <= 65535)); } ||
         die "HUB_PORT='$HUB_PORT' is not a port number (1-65535)."
-    [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]] ||
+    { [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]]; } ||
         die "HUB_IDLE_MINUTES='$HUB_IDLE_MINUTES' must be a positive number of minutes (e.g. 30, or 0.5)."
     [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT='$HUB_MEM_LIMIT' must look like 2g or 512m."
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT='$HUB_CPU_LIMIT' must be a number of CPUs, e.g. 1 or 0.5."
-    [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)) ||
+    { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
         die "HUB_PIDS_LIMIT='$HUB_PIDS_LIMIT' must be a number of processes, at least 64."
     [[ "$HUB_RUN_AS" == root || "$HUB_RUN_AS" =~ ^[1-9][0-9]*:[0-9]+$ ]] ||
         die "HUB_RUN_AS='$HUB_RUN_AS' must be root (the start script remaps, then drops root) or uid:gid, e.g. 1000:100."
@@ -101,7 +101,7 @@ check_bind_and_tls() {
     for file in "$HUB_TLS_CERT" "$HUB_TLS_KEY"; do
         [[ -z "$file" ]] && continue
         [[ -f "$file" ]] || die "TLS file $file does not exist." "Fix: HUB_TLS_CERT=/path/fullchain.pem HUB_TLS_KEY=/path/privkey.pem"
-        [[ -r "$file" ]] && grep -q -- '-----BEGIN' "$file" 2>/dev/null ||
+        { [[ -r "$file" ]] && grep -q -- '-----BEGIN' "$file" 2>/dev/null; } ||
             die "TLS file $file is not readable as PEM by $(id -un)." "Fix: check its permissions and contents (a PEM file, -----BEGIN ...)"
     done
     if [[ -n "$HUB_TLS_CERT" && -z "$HUB_TLS_KEY" || -z "$HUB_TLS_CERT" && -n "$HUB_TLS_KEY" ]]; then
