@@ -70,7 +70,7 @@ LAB_GID      := $(patsubst 0,1000,$(shell id -g))
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -168,7 +168,10 @@ hub-image: ## build the hub image (the lab's base and Python; JupyterHub, Docker
 	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
 	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
 
-hub: build hub-image ## start the class hub (ROSTER=class.csv); print its URL and, the first time, the passwords
+hub-preflight:
+	@scripts/hub.sh check
+
+hub: hub-preflight build hub-image ## start the class hub (ROSTER=class.csv; inputs checked before any build); print its URL and, the first time, the passwords
 	@scripts/hub.sh start
 
 hub-stop: ## stop the hub and the students' servers (their work volumes stay)
