@@ -36,13 +36,14 @@ def parse_roster(text: str, source: str = "roster", admin: str | None = None) ->
     as is a first line `username,...` (a spreadsheet header)."""
     students: list[Student] = []
     seen: dict[str, int] = {}
+    first = True
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         name, _, display = (part.strip() for part in line.partition(","))
-        if not students and not seen and name.lower() == "username":
-            seen[""] = number  # the header: not a student
+        is_header, first = first and name.lower() == "username", False
+        if is_header:
             continue
         where = f"{source}, line {number}"
         if not USERNAME.fullmatch(name):

@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from classroom import device_for, read_roster  # noqa: E402
+from classroom import device_for, read_roster
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 

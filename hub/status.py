@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from classroom import read_roster
 
@@ -18,7 +18,7 @@ API = "http://127.0.0.1:8081/hub/api"
 def ago(timestamp: str | None, now: datetime) -> str:
     if not timestamp:
         return "-"
-    seconds = int((now - datetime.fromisoformat(timestamp.replace("Z", "+00:00"))).total_seconds())
+    seconds = int((now - datetime.fromisoformat(timestamp)).total_seconds())
     hours, rest = divmod(max(seconds, 0), 3600)
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
@@ -30,7 +30,7 @@ def main() -> int:
     with urllib.request.urlopen(request, timeout=30) as response:
         users = json.load(response)
     names = {student.name: student.display_name for student in read_roster("/srv/jupyterhub/roster.csv")}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [(user["name"], names.get(user["name"], "(admin)"), server.get("started"), server.get("last_activity"),
              "ready" if server.get("ready") else (server.get("pending") or "starting"))
             for user in users for server in user.get("servers", {}).values()]

@@ -6,9 +6,10 @@
 #   hub.sh status   who has a running server, since when, idle for how long
 #   hub.sh logs     the hub's logs
 #   hub.sh backup   one tarball per student's work volume, in BACKUP_DIR
+#   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
-# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_TLS_CERT
-# HUB_RUN_AS HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
+# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS
+# HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)

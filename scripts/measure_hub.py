@@ -29,11 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "hub"))
 
-from client import HubUser  # noqa: E402
+from client import HubUser
 
 
 def docker(*args: str, check: bool = True) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True)
+    result = subprocess.run(["docker", *args], check=False, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise SystemExit(f"docker {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -65,7 +65,7 @@ class ThrowawayHub:
                         START_TIMEOUT="300")
 
     def hub(self, command: str) -> str:
-        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command], env=self.env, capture_output=True,
+        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command], check=False, env=self.env, capture_output=True,
                                 text=True)
         if result.returncode != 0 and command == "start":
             raise SystemExit(result.stderr)

@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "hub"))
 
-from client import HubUser  # noqa: E402
+from client import HubUser
 
 IMAGE = os.environ.get("IMAGE", "pytorch-gpu-lab:latest")
 HUB_IMAGE = os.environ.get("HUB_IMAGE", "pytorch-gpu-lab-hub:latest")
@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(items):
 
 
 def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(["docker", *args], check=False, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"docker {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -67,7 +67,7 @@ class Hub:
 
     def run(self, command: str, *args: str, check: bool = True, timeout: float = 400, **overrides: str
             ) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command, *args], capture_output=True, text=True,
+        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command, *args], check=False, capture_output=True, text=True,
                                 env=self.env(**overrides), timeout=timeout, cwd=self.root)
         if check and result.returncode != 0:
             raise AssertionError(f"hub.sh {command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

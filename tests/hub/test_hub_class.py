@@ -173,7 +173,7 @@ def test_hub_stop_stops_servers_and_keeps_volumes(class_hub, students):
     out = class_hub.run("stop").stdout
     assert "stopped the hub" in out
     assert docker("ps", "-q", "--filter", f"label=org.pytorch-lab.hub={class_hub.name}").stdout.strip() == ""
-    assert set(class_hub.volume(name) for name in STUDENTS) <= set(class_hub.volumes())
+    assert {class_hub.volume(name) for name in STUDENTS} <= set(class_hub.volumes())
     class_hub.run("start")
     bob = class_hub.student("bob")
     assert bob.start_server().status in (201, 202)
