@@ -177,11 +177,12 @@ ensure_secrets() {
 
 # --- start ------------------------------------------------------------------------------------------------
 
-# What the running hub was started with: when it changes, `make hub` restarts the hub (students keep running).
+# What the running hub was started with (images, roster, passwords, settings): when it changes, `make hub`
+# restarts the hub; the students' servers keep running.
 settings_digest() {
     {
         docker image inspect -f '{{.Id}}' "$HUB_IMAGE" "$IMAGE"
-        cat "$ROSTER"
+        cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
         echo "$HUB_PIDS_LIMIT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
     } | sha256sum | cut -c1-16
@@ -229,9 +230,9 @@ cmd_start() {
     check_bind_and_tls
     check_gpu
     local digest state
+    ensure_secrets
     digest=$(settings_digest)
     state=$(hub_state)
-    ensure_secrets
     if [[ "$state" == running &&
         "$(docker container inspect -f '{{index .Config.Labels "org.pytorch-lab.settings"}}' "$HUB_NAME")" == "$digest" ]]; then
         wait_until_answering

@@ -10,7 +10,7 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import STUDENTS, docker, wait_for
+from hubtest import STUDENTS, docker, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 
 import pytest
-from conftest import docker
+from hubtest import HUB_IMAGE, docker
 
 CPU_ONLY = shutil.which("nvidia-smi") is None or subprocess.run(
     ["nvidia-smi", "-L"], check=False, capture_output=True).returncode != 0
@@ -84,18 +84,36 @@ def test_bind_beyond_loopback_needs_tls_or_an_explicit_insecure_flag(new_hub):
     assert "WARNING: HUB_INSECURE_HTTP=1" in result.stderr and "settings OK" in result.stdout
 
 
+CERTIFICATE = """
+import datetime, ipaddress
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
+now = datetime.datetime.now(datetime.UTC)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256()))
+open("/out/cert.pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+open("/out/key.pem", "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+"""
+
+
 def make_certificate(directory) -> tuple[str, str]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return str(cert), str(key)
+    """A self-signed certificate for 127.0.0.1, made with the hub image's own `cryptography` (no host openssl)."""
+    docker("run", "--rm", "--network", "none", "--user", f"{os.getuid()}:{os.getgid()}", "-v", f"{directory}:/out",
+           "--entrypoint", "python", HUB_IMAGE, "-c", CERTIFICATE)
+    return str(directory / "cert.pem"), str(directory / "key.pem")
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
 def test_tls_files_missing_unreadable_or_alone(new_hub, tmp_path):
     hub = new_hub()
     cert, key = make_certificate(tmp_path)
     refused(hub, "does not exist", HUB_TLS_CERT=str(tmp_path / "none.pem"), HUB_TLS_KEY=key)
+    refused(hub, "does not exist", HUB_TLS_CERT=str(tmp_path), HUB_TLS_KEY=key)  # a directory is no file
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate\n")
     refused(hub, "is not readable as PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(junk))
@@ -108,7 +126,6 @@ def test_tls_files_missing_unreadable_or_alone(new_hub, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
 def test_tls_hub_serves_https(new_hub, tmp_path):
     hub = new_hub()
     cert, key = make_certificate(tmp_path)

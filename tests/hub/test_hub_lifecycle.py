@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import IMAGE, docker, wait_for
+from hubtest import IMAGE, docker, wait_for
 
 pytestmark = pytest.mark.slow
 
