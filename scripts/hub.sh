@@ -214,7 +214,7 @@ wait_until_answering() {
 print_access() {
     say "the hub is ready for $STUDENT_COUNT student(s): $(url)"
     if [[ -n "$NEW_SECRETS" ]]; then
-        say "first start: passwords generated (kept, mode 0600, in $HUB_STATE_DIR; shown only this once):"
+        say "new password(s) generated (kept, mode 0600, in $HUB_STATE_DIR; shown only this once):"
         echo "    students (any roster name):  $(cat "$HUB_STATE_DIR/class-password")"
         echo "    teacher ($HUB_ADMIN, admin): $(cat "$HUB_STATE_DIR/admin-password")"
     else

@@ -169,6 +169,17 @@ def test_backup_writes_one_tarball_per_student(class_hub):
         assert "./module1/00_environnement.ipynb" in archive.getnames()
 
 
+def test_a_deleted_password_is_regenerated_and_the_hub_restarted_with_it(class_hub, students):
+    old = class_hub.password("class")
+    (class_hub.state / "class-password").unlink()
+    out = class_hub.run("start").stdout
+    new = class_hub.password("class")
+    assert new != old and new in out and "restarting the hub" in out
+    assert class_hub.user("bob").login_api(old).status == 403
+    assert class_hub.user("bob").login_api(new).status == 201
+    assert students["bob"].contents("mine.txt").json()["content"] == "écrit par bob"  # its server kept running
+
+
 def test_hub_stop_stops_servers_and_keeps_volumes(class_hub, students):
     out = class_hub.run("stop").stdout
     assert "stopped the hub" in out
