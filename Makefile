@@ -192,8 +192,8 @@ hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed
 	  --output-file hub/requirements.txt hub/requirements.in
 	cd hub/proxy && npm install --package-lock-only --ignore-scripts --no-audit --no-fund
 
-measure-hub: hub-image $(HOST_PY) ## print spawn latency (1, 5, 10 students at once), idle memory, students per GB
-	$(HOST_PY) scripts/measure_hub.py $(MEASURE_ARGS)
+measure-hub: build hub-image $(HOST_PY) ## print spawn latency (1, 5, 10 students at once), idle memory, students per GB (MEASURE_HUB_ARGS: --help)
+	$(HOST_PY) scripts/measure_hub.py $(MEASURE_HUB_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)
