@@ -4,30 +4,16 @@
 import json
 import os
 import sys
-import urllib.request
-from pathlib import Path
 
-
-def token() -> str:
-    token = os.environ.get("JUPYTERHUB_API_TOKEN") or os.environ.get("JUPYTER_TOKEN", "")
-    if not token:
-        stored = Path("/home/student/.jupyter-token")
-        token = stored.read_text().strip() if stored.exists() else ""
-    return token
+from labtools import jupyter
 
 
 def main() -> int:
-    port = os.environ.get("JUPYTER_PORT", "8888")
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{prefix}api/status", headers={"Authorization": f"token {token()}"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=4) as response:
-            status = json.load(response)
-    except Exception as error:  # any failure means "not healthy yet"; say why in `docker inspect`
-        print(f"unhealthy: {error}")
+    code, body = jupyter.api_status(int(os.environ.get("JUPYTER_PORT", "8888")), jupyter.token(), timeout=4)
+    if code != 200:  # say why in `docker inspect`
+        print(f"unhealthy: {code or body}")
         return 1
+    status = json.loads(body or "{}")
     print(f"healthy: {status.get('connections', 0)} connection(s), {status.get('kernels', 0)} kernel(s)")
     return 0
 

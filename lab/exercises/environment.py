@@ -17,7 +17,8 @@ from pathlib import Path
 
 from lab.checks import CheckFailed, NotDone, call, ok, require
 from lab.solutions import environment as ref
-from lab.solutions.environment import MIN_AGE_DAYS, RELEASE_DATES
+from labtools.policy import PYTHON_RELEASE_DATES as RELEASE_DATES
+from labtools.policy import RULE1_MIN_AGE_DAYS as MIN_AGE_DAYS
 
 __all__ = [
     "RELEASE_DATES", "MIN_AGE_DAYS", "diagnostic",

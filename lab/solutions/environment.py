@@ -9,18 +9,10 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-# Release dates of CPython minor versions (x.y.0), from python.org; 3.15 is the planned date of PEP 790.
-RELEASE_DATES = {
-    (3, 8): date(2019, 10, 14),
-    (3, 9): date(2020, 10, 5),
-    (3, 10): date(2021, 10, 4),
-    (3, 11): date(2022, 10, 24),
-    (3, 12): date(2023, 10, 2),
-    (3, 13): date(2024, 10, 7),
-    (3, 14): date(2025, 10, 7),
-    (3, 15): date(2026, 10, 1),
-}
-MIN_AGE_DAYS = 182  # rule 1: a version from "6 months / 1 year ago"
+# Rule 1 (182 days: "a version from 6 months / 1 year ago") and CPython's release dates: one table for the course
+# and the tools.
+from labtools.policy import PYTHON_RELEASE_DATES as RELEASE_DATES  # noqa: F401  (re-exported for the notebooks)
+from labtools.policy import RULE1_MIN_AGE_DAYS as MIN_AGE_DAYS
 
 
 def python_version() -> tuple[int, int]:

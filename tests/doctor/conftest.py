@@ -1,26 +1,10 @@
-"""Load scripts/doctor.py (a standalone script, not a package) as a module for the doctor's tests."""
-import importlib.util
+"""Shared by the doctor's tests: the repository root and an environment without the caller's lab variables."""
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "doctor.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("lab_doctor", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lab_doctor"] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def doctor():
-    return _load()
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 and the merged host + container report with a fake `docker` executable standing in for the daemon on PATH."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,7 +11,11 @@ from datetime import timedelta
 from importlib import metadata
 from pathlib import Path
 
+import packaging
 import pytest
+
+from labtools import policy
+from labtools.doctor import gpu, model, render, system
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "doctor.py"
 
@@ -47,9 +52,10 @@ def write_dist(site, name, version):
 
 @pytest.fixture
 def broken_env(tmp_path, clean_env):
-    """An interpreter whose only distributions are fake ones (python -S: no site-packages, so no packaging either:
-    the standard-library fallbacks parse the lock and its markers)."""
+    """An interpreter whose only distributions are fake ones (python -S: no site-packages). `packaging`, which the
+    image's lock provides, is copied in without its metadata, so it is no distribution of this environment."""
     site = tmp_path / "site"
+    shutil.copytree(Path(packaging.__file__).parent, site / "packaging")
     write_dist(site, "numpy", "2.4.0")
     write_dist(site, "tqdm", "4.70.1")
     write_dist(site, "lab", "0.1.0")
@@ -101,7 +107,7 @@ def test_broken_env_human_output(broken_env):
     assert out.rstrip().splitlines()[-1].startswith("✗ Le docteur a trouvé")
 
 
-def test_clean_env_exits_0(tmp_path, clean_env, doctor):
+def test_clean_env_exits_0(tmp_path, clean_env):
     """The current interpreter against a lock made of exactly its own distributions: nothing fails."""
     installed = {}
     for d in metadata.distributions():
@@ -116,7 +122,7 @@ def test_clean_env_exits_0(tmp_path, clean_env, doctor):
     (tmp_path / "environment.yml").write_text(f"dependencies:\n  - python={sys.version.split()[0]}\n")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "cal_housing_py3.pkz").write_bytes(b"cached")
-    released = doctor.PY_RELEASES[sys.version_info[:2]][0]
+    released = policy.PYTHON_RELEASES[sys.version_info[:2]][0]
     today = released + timedelta(days=365)  # a year after this Python came out: course rule 1 satisfied
     env = dict(clean_env, PYTHONPATH=str(site), SCIKIT_LEARN_DATA=str(tmp_path / "data"))
     p = run_doctor(["--env-only", "--json", "--lock", str(tmp_path / "requirements.txt"), "--today",
@@ -179,7 +185,7 @@ elif args[:2] == ["container", "inspect"]:
         sys.stderr.write("Error: No such object: pytorch-lab\n"); sys.exit(1)
     print(json.dumps({{"State": {{"Running": True}}, "HostConfig": {{"DeviceRequests": None}}}}))
 elif args[0] == "exec":
-    rest = args[args.index("/opt/lab/scripts/doctor.py") + 1:]
+    rest = args[args.index("labtools.doctor") + 1:]
     sys.exit(subprocess.run([sys.executable, "-S", state["script"], *rest, "--lock", state["lock"]]).returncode)
 else:
     sys.stderr.write("fake docker: unsupported " + " ".join(args) + "\n"); sys.exit(125)
@@ -187,7 +193,7 @@ else:
 
 
 @pytest.fixture
-def fake_docker(tmp_path, broken_env, doctor):
+def fake_docker(tmp_path, broken_env):
     env, lock = broken_env
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -198,15 +204,15 @@ def fake_docker(tmp_path, broken_env, doctor):
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)  # what docker-proxy does for the published port of a running lab
     port = listener.getsockname()[1]
-    label = doctor.lock_fingerprint(lock.read_bytes(), (lock.parent / "environment.yml").read_bytes())
-    state = {"daemon": True, "buildx": True, "image": True, "container": True, "port": port, "label": label, "root": str(tmp_path),
+    label = policy.lock_fingerprint(lock.read_bytes(), (lock.parent / "environment.yml").read_bytes())
+    state = {"daemon": True, "image": True, "container": True, "port": port, "label": label, "root": str(tmp_path),
              "script": str(SCRIPT), "lock": str(lock)}
     env = dict(env, PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", FAKE_DOCKER_LOG=str(tmp_path / "docker.log"),
                DOCKER_BUILD="docker build")
 
-    def run(**changes):
+    def run(*names, **changes):
         env["FAKE_DOCKER_STATE"] = json.dumps(dict(state, **changes))
-        p = run_doctor(["--json", "--lock", str(lock), "--port", str(port), "--expect-cuda", "no"], env)
+        p = run_doctor(["--json", "--lock", str(lock), "--port", str(port), "--expect-cuda", "no", *names], env)
         report = json.loads(p.stdout)
         assert_schema(report, p.returncode)
         return report, {c["name"]: c for c in report["checks"]}, (tmp_path / "docker.log").read_text()
@@ -225,7 +231,7 @@ def test_full_report_merges_host_and_running_container(fake_docker):
     assert checks["packages"]["scope"] == "env" and checks["packages"]["status"] == "fail"
     assert checks["packages"]["data"]["missing"] == [{"name": "scikit-learn", "expected": "1.9.1"}]
     assert report["exit_status"] == 1
-    assert "exec pytorch-lab python /opt/lab/scripts/doctor.py --env-only --json --expect-cuda no" in log
+    assert "exec pytorch-lab python -m labtools.doctor --env-only --json --expect-cuda no" in log
 
 
 def test_port_taken_by_something_else_when_the_lab_is_down(fake_docker):
@@ -243,28 +249,40 @@ def test_stale_image_missing_image_and_daemon_down(fake_docker):
 
     report, checks, _ = fake_docker(daemon=False)
     assert checks["docker"]["status"] == "fail" and "sudo systemctl start docker" in checks["docker"]["fix"]
-    assert "image" not in checks and checks["environment"]["status"] == "warn"
+    assert checks["image"]["status"] == "warn" and "Docker" in checks["image"]["fix"]
+    assert checks["environment"]["status"] == "warn"
 
 
-def test_missing_buildx_plugin_is_named_with_the_fix(fake_docker):
-    _, checks, _ = fake_docker()
-    assert checks["buildx"]["status"] == "ok" and "plugin buildx v0.29.1" in checks["buildx"]["detail"]
-    report, checks, _ = fake_docker(buildx=False)
-    assert checks["buildx"]["status"] == "fail" and checks["buildx"]["scope"] == "host"
-    assert "sans le plugin buildx" in checks["buildx"]["detail"]
-    assert "sudo apt-get install docker-buildx-plugin" in checks["buildx"]["fix"]
-    assert report["exit_status"] == 1
+def test_named_checks_run_alone_and_env_names_go_to_the_container(fake_docker):
+    report, checks, log = fake_docker("port", "disk")
+    assert list(checks) == ["port", "disk"] and report["mode"] == "host-only"
+    assert "exec" not in log  # no environment check was asked for
+    report, checks, log = fake_docker("docker", "packages")
+    assert list(checks) == ["docker", "packages"] and report["mode"] == "full"
+    assert "labtools.doctor --env-only --json packages --expect-cuda no" in log
 
 
-def test_render_falls_back_to_readable_ascii(doctor):
+def test_list_checks_names_every_check_and_unknown_names_are_refused(clean_env):
+    listed = run_doctor(["--list-checks"], clean_env)
+    assert listed.returncode == 0
+    from labtools.doctor.cli import NAMES
+
+    for name in NAMES:
+        assert f"  {name} " in listed.stdout, name
+    assert {"docker", "port", "disk", "packages", "dataset"} <= set(NAMES)
+    bad = run_doctor(["disk", "nope"], clean_env)
+    assert bad.returncode == 2 and "vérification inconnue : nope" in bad.stderr and bad.stdout == ""
+
+
+def test_render_falls_back_to_readable_ascii():
     class AsciiTerminal:
         encoding = "ascii"
 
         def isatty(self):
             return False
 
-    checks = [doctor.check_driver("575.57.08", "13.0", "nvidia-smi", "lock"), doctor.check_disk("/", 40 * 10**9)]
-    text = doctor.render(doctor.build_report(checks, "host-only", None), False, AsciiTerminal())
+    checks = [gpu.check_driver("575.57.08", "13.0", "nvidia-smi", "lock"), system.check_disk("/", 40 * 10**9)]
+    text = render.render(model.build_report(checks, "host-only", None), False, AsciiTerminal())
     text.encode("ascii")
     assert "[X] Pilote NVIDIA : pilote 575.57.08 trop ancien pour CUDA 13.0 de torch (il faut >= 580)" in text
     assert "-> Correctif : installez un pilote NVIDIA >= 580" in text

@@ -1,0 +1,155 @@
+"""The rules the course and the tools share, written once: course rule 1 and the Python release table, the NVIDIA
+driver a CUDA major needs, how to read the hashed lock, PEP 503 names, and the default image/container names.
+
+Standard library only at import (the doctor imports it on the host). The two questions that need `packaging`
+(does a marker apply here, does a version satisfy a pin) import it when asked; they are only asked in the image,
+where `packaging` is locked. `python -m labtools.policy cuda [LOCK]` prints the lock's CUDA for the Makefile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+# ------------------------------------------------------------------------------------------ names and labels
+DEFAULT_IMAGE = "pytorch-gpu-lab:latest"
+DEFAULT_CONTAINER = "pytorch-lab"
+DEFAULT_PORT = 8888
+LOCK_LABEL = "org.pytorch-lab.lock-sha256"  # sha256 of requirements.txt + environment.yml the image was built from
+CUDA_LABEL = "org.pytorch-lab.cuda"  # CUDA major.minor of the image's locked runtime (see cuda_from_lock)
+LOCAL_PACKAGES = frozenset({"lab"})  # installed from this repository, not from the lock
+
+# ------------------------------------------------------------------------------------------ course rule 1
+# CPython feature releases: (x.y.0 release date, end of life), from python.org and the release PEPs.
+PYTHON_RELEASES = {
+    (3, 8): (date(2019, 10, 14), date(2024, 10, 7)),
+    (3, 9): (date(2020, 10, 5), date(2025, 10, 31)),
+    (3, 10): (date(2021, 10, 4), date(2026, 10, 31)),
+    (3, 11): (date(2022, 10, 24), date(2027, 10, 31)),
+    (3, 12): (date(2023, 10, 2), date(2028, 10, 31)),
+    (3, 13): (date(2024, 10, 7), date(2029, 10, 31)),
+    (3, 14): (date(2025, 10, 7), date(2030, 10, 31)),
+    (3, 15): (date(2026, 10, 1), date(2031, 10, 31)),  # planned (PEP 790)
+}
+PYTHON_RELEASE_DATES = {version: released for version, (released, _) in PYTHON_RELEASES.items()}
+# Rule 1: "not the newest Python, stay on a version from 6 months / 1 year ago". Six months = 182 days.
+RULE1_MIN_AGE_DAYS = 182
+# Past ~2 years a release is no longer what the rule means (the doctor warns; the course does not check it).
+RULE1_MAX_AGE_DAYS = 730
+
+
+def recommended_pythons(today: date) -> list[str]:
+    """The `x.y` releases rule 1 recommends today: old enough, not too old, not past end of life."""
+    return [f"{a}.{b}" for (a, b), (released, eol) in sorted(PYTHON_RELEASES.items())
+            if RULE1_MIN_AGE_DAYS <= (today - released).days <= RULE1_MAX_AGE_DAYS and today < eol]
+
+
+# ------------------------------------------------------------------------------------------ driver <-> CUDA
+# Minimum Linux driver branch per CUDA major (minor-version compatibility, NVIDIA's CUDA compatibility table).
+MIN_DRIVER_FOR_CUDA = {11: 450, 12: 525, 13: 580}
+CUDA_COMPATIBILITY_DOCS = "https://docs.nvidia.com/deploy/cuda-compatibility/"
+
+
+def min_driver_for_cuda(cuda: str) -> int | None:
+    """The driver branch CUDA `major.minor` needs, None when the table does not know that major."""
+    try:
+        return MIN_DRIVER_FOR_CUDA.get(int(cuda.split(".")[0]))
+    except ValueError:
+        return None
+
+
+def driver_branch(version: str) -> int | None:
+    """580 for '580.65.06'; None when the string is not a driver version."""
+    head = (version or "").split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+# ------------------------------------------------------------------------------------------ the lock
+def normalize_name(name: str) -> str:
+    """PEP 503 normalized project name: `Send2Trash` and `send2trash`, `typing_extensions` and `typing-extensions`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One `name==version ; marker` requirement of the lock (name normalized, marker None when absent)."""
+
+    name: str
+    version: str
+    marker: str | None = None
+
+    def applies(self, environment: dict[str, str] | None = None) -> bool:
+        """The marker holds here (or in `environment`); needs `packaging`."""
+        if not self.marker:
+            return True
+        from packaging.markers import Marker
+
+        return Marker(self.marker).evaluate(environment)
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;]+)\s*(?:;\s*(.+?))?\s*$")
+
+
+def parse_lock(text: str) -> tuple[list[Pin], list[str]]:
+    """The pins of a uv/pip-compile lock (continuations, `--hash` options, comments) and the lines it cannot read."""
+    logical, buffer = [], ""
+    for raw in (text or "").splitlines():
+        line = raw.rstrip()
+        if line.endswith("\\"):
+            buffer += line[:-1] + " "
+            continue
+        logical.append(buffer + line)
+        buffer = ""
+    if buffer:
+        logical.append(buffer)
+    pins, unparsed = [], []
+    for line in logical:
+        line = re.sub(r"(^|\s)#.*$", "", line)
+        line = re.sub(r"\s--hash[=\s]\S+", " ", " " + line).strip()
+        if not line or line.startswith("-"):
+            continue
+        match = _PIN.match(line)
+        if match:
+            pins.append(Pin(normalize_name(match.group(1)), match.group(2), match.group(3)))
+        else:
+            unparsed.append(line)
+    return pins, unparsed
+
+
+def version_matches_pin(installed: str, pinned: str) -> bool:
+    """`installed` satisfies `==pinned` (PEP 440: 2.15.0+cu130 satisfies ==2.15.0); needs `packaging`."""
+    from packaging.specifiers import InvalidSpecifier, Specifier
+    from packaging.version import InvalidVersion
+
+    try:
+        return Specifier(f"=={pinned}").contains(installed, prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return installed == pinned
+
+
+def cuda_from_lock(lock_text: str) -> str | None:
+    """CUDA `major.minor` of the pinned nvidia-cuda-runtime[-cuNN] wheel: what the image's torch runs on."""
+    match = re.search(r"^nvidia-cuda-runtime(?:-cu\d+)?==(\d+)\.(\d+)", lock_text or "", re.M)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def lock_fingerprint(requirements: bytes, environment: bytes | None) -> str:
+    """sha256 of requirements.txt then environment.yml: the Makefile's `cat ... | sha256sum`, the image's label."""
+    return hashlib.sha256(requirements + (environment or b"")).hexdigest()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) in (1, 2) and argv[0] == "cuda":
+        lock = Path(argv[1] if len(argv) == 2 else Path(__file__).resolve().parents[1] / "requirements.txt")
+        print(cuda_from_lock(lock.read_text(encoding="utf-8")) or "")
+        return 0
+    print("usage: python -m labtools.policy cuda [requirements.txt]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,89 @@
+"""labtools.policy: the rules the course, the doctor and `make lab` share, on the real lock and known dates."""
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labtools import policy
+
+REPO = Path(__file__).resolve().parents[2]
+LOCK_TEXT = (REPO / "requirements.txt").read_text()
+LINUX_X86 = dict(sys_platform="linux", platform_machine="x86_64", os_name="posix", python_full_version="3.14.8",
+                 python_version="3.14", implementation_name="cpython")
+MAC = dict(LINUX_X86, sys_platform="darwin", platform_machine="arm64")
+WINDOWS = dict(LINUX_X86, sys_platform="win32", platform_machine="AMD64", os_name="nt")
+
+
+def test_real_lock_is_fully_parsed():
+    pins, unparsed = policy.parse_lock(LOCK_TEXT)
+    top_level = [ln for ln in LOCK_TEXT.splitlines() if ln and not ln.startswith((" ", "#"))]
+    assert unparsed == [] and len(pins) == len(top_level)
+    by_name = {p.name: p for p in pins}
+    assert by_name["torch"].version == "2.15.0" and by_name["torch"].marker is None
+    assert by_name["scikit-learn"].version and by_name["numpy"].version
+    assert by_name["colorama"].marker == "sys_platform == 'win32'"
+    assert all(p.name == policy.normalize_name(p.name) for p in pins)
+
+
+def test_unreadable_lines_are_returned_not_dropped():
+    pins, unparsed = policy.parse_lock("numpy==2.5.5\nsome garbage line\n-e ./local\n")
+    assert [p.name for p in pins] == ["numpy"] and unparsed == ["some garbage line"]
+
+
+def test_markers_of_the_real_lock_per_platform():
+    pytest.importorskip("packaging")
+    by_name = {p.name: p for p in policy.parse_lock(LOCK_TEXT)[0]}
+    cuda = by_name["nvidia-cuda-runtime"]
+    assert cuda.applies(LINUX_X86) and cuda.applies(dict(LINUX_X86, platform_machine="aarch64"))
+    assert not cuda.applies(MAC) and not cuda.applies(WINDOWS)
+    assert by_name["colorama"].applies(WINDOWS) and not by_name["colorama"].applies(LINUX_X86)
+    assert by_name["torch"].applies(MAC)  # no marker: everywhere
+
+
+@pytest.mark.parametrize("installed,pinned,expected", [
+    ("2.15.0", "2.15.0", True), ("2.15.0+cu130", "2.15.0", True), ("2.15.0+cpu", "2.15.0+cu130", False),
+    ("2.15", "2.15.0", True), ("2.14.1", "2.15.0", False), ("2026.10.19.post1", "2026.10.19.post1", True),
+    ("2026.10.19", "2026.10.19.post1", False), ("1.0rc1", "1.0", False), ("1.0.0", "1.0", True),
+])
+def test_version_matches_pin(installed, pinned, expected):
+    pytest.importorskip("packaging")
+    assert policy.version_matches_pin(installed, pinned) is expected
+
+
+def test_names_are_pep503_normalized():
+    assert policy.normalize_name("Send2Trash") == "send2trash"
+    assert policy.normalize_name("typing_extensions") == policy.normalize_name("Typing.Extensions") == \
+        "typing-extensions"
+
+
+def test_cuda_of_the_real_lock_and_the_cli_the_makefile_calls():
+    cuda = policy.cuda_from_lock(LOCK_TEXT)
+    assert cuda is not None and cuda.startswith("13.")
+    assert policy.cuda_from_lock("nvidia-cuda-runtime-cu12==12.8.90 ; sys_platform == 'linux'") == "12.8"
+    out = subprocess.run([sys.executable, "-m", "labtools.policy", "cuda", str(REPO / "requirements.txt")],
+                         capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert out.strip() == cuda
+
+
+def test_driver_table():
+    assert policy.min_driver_for_cuda("13.2") == 580 and policy.min_driver_for_cuda("12.8") == 525
+    assert policy.min_driver_for_cuda("14.0") is None and policy.min_driver_for_cuda("x") is None
+    assert policy.driver_branch("575.57.08") == 575 and policy.driver_branch("garbage") is None
+
+
+def test_rule_1_window_moves_with_today():
+    assert policy.recommended_pythons(dt.date(2026, 11, 27)) == ["3.14"]  # 3.15 is two months old
+    assert policy.recommended_pythons(dt.date(2026, 5, 1)) == ["3.13", "3.14"]
+    assert policy.PYTHON_RELEASE_DATES[(3, 14)] == dt.date(2025, 10, 7)
+
+
+def test_the_course_uses_the_same_rule_1():
+    """Part 00's exercise and the doctor read one table and one limit (they used to disagree: 182 vs 183 days)."""
+    pytest.importorskip("torch")  # lab.exercises imports the course's check framework, which imports torch
+    from lab.exercises import environment as exercises
+    from lab.solutions import environment as solutions
+
+    assert solutions.MIN_AGE_DAYS == exercises.MIN_AGE_DAYS == policy.RULE1_MIN_AGE_DAYS
+    assert solutions.RELEASE_DATES is exercises.RELEASE_DATES is policy.PYTHON_RELEASE_DATES
