@@ -5,9 +5,11 @@ SHELL := /bin/bash
 # Lasting overrides (e.g. PORT = 8899) can go in local.mk, ignored by git.
 -include local.mk
 
-IMAGE         ?= pytorch-gpu-lab:latest## image name:tag
-CONTAINER     ?= pytorch-lab## name of the lab container
-PORT          ?= 8888## host port, published on 127.0.0.1 only
+# Default names: labtools/policy.py holds them for the doctor, the tests and scripts/lab.sh too.
+policy_default = $(shell sed -n 's/^$(1) = "\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' labtools/policy.py)
+IMAGE         ?= $(call policy_default,DEFAULT_IMAGE)## image name:tag
+CONTAINER     ?= $(call policy_default,DEFAULT_CONTAINER)## name of the lab container
+PORT          ?= $(call policy_default,DEFAULT_PORT)## host port, published on 127.0.0.1 only
 WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work directory
 GPU           ?= auto## auto | on | off
 SHM_SIZE      ?= 2g## shared memory for DataLoader workers
@@ -21,7 +23,7 @@ DOCKER_BUILD  ?= docker build## build command (BuildKit); e.g. /usr/bin/docker b
 BENCH_ARGS    ?=## extra options for the benchmark, e.g. --quick
 MEASURE_ARGS  ?=## options for make measure, e.g. --runs 3 --compare OLD_IMAGE --compare-repo DIR --save
 PYTEST_ARGS   ?=## extra options for pytest in `make test`
-DOCTOR_ARGS   ?=## extra options for the doctor, e.g. --json or -v
+DOCTOR_ARGS   ?=## check names and options for the doctor, e.g. "port disk", --json, -v, --list-checks
 SOLUTIONS_DIR ?= $(CURDIR)/solutions## where `make solutions` writes the solved notebooks (keep it away from students)
 LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
@@ -49,7 +51,7 @@ HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE
              HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
-export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
 export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
        HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
@@ -58,24 +60,27 @@ comma        := ,
 VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
 LOCK_SHA256   = $$(cat requirements.txt environment.yml | sha256sum | cut -d' ' -f1)
+LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
+                --build-arg LOCK_CUDA=$(LOCK_CUDA) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
                 $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
-# The lab never runs as root: a root host user gets the image's default student, uid/gid 1000.
-LAB_UID      := $(patsubst 0,1000,$(shell id -u))
-LAB_GID      := $(patsubst 0,1000,$(shell id -g))
+LAB          := scripts/lab.sh
+# Bold target names only on a terminal, and never with NO_COLOR (https://no-color.org).
+SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' plain=$$'\033[0m'; else bold= plain=; fi
 
-.PHONY: help preflight build rebuild lab stop shell logs url lock export test test-image test-unit test-host lint \
+.PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit lint \
         bench doctor repair measure solutions clean-venv stage-data \
         hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
 	@echo
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}'
+	@$(SET_BOLD); grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+	  | awk -F':.*## ' -v b="$$bold" -v p="$$plain" '{printf "  %s%-10s%s %s\n", b, $$1, p, $$2}'
 	@echo
 	@echo "Variables (override on the command line, e.g. make lab PORT=8889):"
 	@$(foreach v,$(HELP_VARS),printf "  %-14s %-40s %s\n" "$(v)" "= $($(v))" "$$(grep -m1 -E '^$(v) +\?=' $(firstword $(MAKEFILE_LIST)) | sed 's/.*## *//')";)
@@ -94,24 +99,23 @@ build: $(if $(filter lab,$(MAKECMDGOALS)),preflight) stage-data ## build the ima
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
-	@scripts/lab.sh preflight build
-	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && scripts/lab.sh snapshot "$$before" \
-	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && scripts/lab.sh changes "$$before"
+	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && $(LAB) snapshot "$$before" \
+	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && $(LAB) changes "$$before"
 
-lab: preflight build ## start JupyterLab (inputs checked first, builds if needed, reuses a running lab with the same settings), print its URL
-	@scripts/lab.sh start
+lab: build ## start JupyterLab (builds if needed, reuses a running lab) and print its URL
+	@$(LAB) start
 
 stop: ## stop the lab (the work directory stays)
-	@scripts/lab.sh stop
+	@$(LAB) stop
 
 shell: ## open a shell in the running lab, as the student
-	@scripts/lab.sh shell
+	@$(LAB) shell
 
 logs: ## show the lab's logs
-	@scripts/lab.sh logs
+	@$(LAB) logs
 
 url: ## print the running lab's URL with its token
-	@scripts/lab.sh url
+	@$(LAB) url
 
 $(HOST_PY): tests/requirements-host.txt
 	$(PYTHON) -m venv $(VENV)
@@ -125,38 +129,32 @@ lock: $(HOST_PY) ## regenerate requirements.txt (hashed, Python 3.14, all platfo
 	@if [ -n "$(CONDA_LOCK)" ]; then scripts/conda_lock.sh; fi
 
 export: build ## run the course's export commands in the image; write exports/ and compare with the locks
-	@mkdir -p exports
-	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" \
-	  -v "$(CURDIR)/exports:/out" -v "$(CURDIR)/requirements.txt:/tmp/repo-lock.txt:ro" $(IMAGE) \
-	  python /opt/lab/scripts/export_env.py --out /out --lock /tmp/repo-lock.txt
+	@$(LAB) export exports requirements.txt
 
-solutions: build ## write the solved notebooks (for the teacher) into SOLUTIONS_DIR
-	@mkdir -p "$(SOLUTIONS_DIR)"
-	docker run --rm --entrypoint "" -u "$$(id -u):$$(id -g)" -v "$(abspath $(SOLUTIONS_DIR)):/out" $(IMAGE) \
-	  python -m lab.notebook_builder solutions /out $(if $(FORCE),--force)
+solutions: build ## write the solved notebooks (for the teacher) into SOLUTIONS_DIR (FORCE=1 overwrites)
+	@$(LAB) solutions "$(SOLUTIONS_DIR)" $(if $(FORCE),--force)
 
 test: build hub-image $(HOST_PY) ## build if needed, then run every test: image and hub tests from the host, unit tests in the image
-	$(HOST_PY) -m pytest tests/image tests/docker $(PYTEST_ARGS)
+	$(HOST_PY) -m pytest tests/image tests/repo $(PYTEST_ARGS)
 	$(HOST_PY) -m pytest tests/hub $(PYTEST_ARGS)
-	docker run --rm -v "$(SHARED_DIR):/opt/shared:ro" -e LAB_SHARED_DIR=/opt/shared \
-	  -e NB_UID=$(LAB_UID) -e NB_GID=$(LAB_GID) -w /opt/lab $(IMAGE) \
-	  python -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
+	$(LAB) unit-tests $(PYTEST_ARGS)
 
 test-unit: ## run the unit tests with a host Python that has torch (no Docker)
 	$(PYTHON) -m pytest -p no:cacheprovider tests/lab tests/bench tests/doctor $(PYTEST_ARGS)
 
-lint: $(HOST_PY) ## hadolint the Dockerfile, shellcheck the shell scripts
+lint: $(HOST_PY) ## ruff the Python code, hadolint the Dockerfiles, shellcheck the shell scripts
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/hadolint docker/Dockerfile hub/Dockerfile
-	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run
+	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run .ci/*.sh
 
 bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)
-	@scripts/lab.sh bench $(BENCH_ARGS)
+	@$(LAB) bench $(BENCH_ARGS)
 
-doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says how to fix
+doctor: ## check host, Docker, GPU, port, disk and the lab's environment; says how to fix (DOCTOR_ARGS="port disk")
 	@$(PYTHON) scripts/doctor.py --image $(IMAGE) --container $(CONTAINER) --port $(PORT) $(DOCTOR_ARGS)
 
 repair: ## put the running lab's packages back to exactly the lock (no rebuild; needs PyPI)
-	@CA_BUNDLE="$(CA_BUNDLE)" scripts/repair.sh
+	@$(LAB) repair
 
 measure: build $(HOST_PY) ## time what a student waits for, beside the previous figures (MEASURE_ARGS: --help)
 	$(HOST_PY) scripts/measure_image.py --image $(IMAGE) $(MEASURE_ARGS)

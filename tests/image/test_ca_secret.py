@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import IMAGE, docker, docker_build, in_image
+from image_helpers import IMAGE, docker, docker_build, in_image
 
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.+?)-----END CERTIFICATE-----", re.S)
 

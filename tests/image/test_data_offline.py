@@ -9,7 +9,7 @@ import shutil
 import uuid
 
 import pytest
-from conftest import REPO, docker, docker_build
+from image_helpers import REPO, docker, docker_build
 
 pytestmark = pytest.mark.slow
 

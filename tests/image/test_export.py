@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from conftest import REPO
+from image_helpers import REPO
 
 
 def test_make_export_writes_the_environment_and_leaves_the_lock_alone():
@@ -24,6 +24,6 @@ def test_make_export_writes_the_environment_and_leaves_the_lock_alone():
     assert any(line.startswith("torch==") for line in freeze.splitlines())
     exported = (exports / "environment.export.yml").read_text()
     assert "python=3.14." in exported and "torch==" in exported
-    assert "matches the lock exactly" in result.stdout
+    assert "correspond exactement au verrou" in result.stdout
     assert hashlib.sha256(lock.read_bytes()).hexdigest() == before
     shutil.rmtree(exports)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import REPO, in_image
+from image_helpers import REPO, in_image
 
 
 def pinned_python() -> str:
@@ -52,13 +52,13 @@ def test_recorded_lockfiles_match_what_pip_reports():
 def test_installed_packages_are_exactly_the_lock():
     """Every package of the lock for this platform is installed at its locked version, nothing else but `lab`."""
     code = (
-        "import sys; sys.path.insert(0, '/opt/lab/scripts'); import export_env as e, subprocess\n"
+        "import sys; sys.path.insert(0, '/opt/lab/docker'); import export_env as e, subprocess\n"
         "freeze = subprocess.run([sys.executable, '-m', 'pip', 'list', '--format=freeze'], capture_output=True,"
         " text=True).stdout\n"
-        "diff = e.compare(e.parse_freeze(freeze), e.parse_lock(open('/opt/lab/requirements.txt').read()))\n"
+        "diff = e.compare(e.parse_freeze(freeze), e.locked_here(open('/opt/lab/requirements.txt').read()))\n"
         "print(diff)\n"
         "assert not any(diff.values()), diff\n"
-        "assert 'torch' in e.parse_lock(open('/opt/lab/requirements.txt').read())\n"
+        "assert 'torch' in e.locked_here(open('/opt/lab/requirements.txt').read())\n"
     )
     in_image("python", "-c", code)
 
@@ -86,3 +86,13 @@ def test_image_labels_and_metadata(built_image):
     assert "NVIDIA_VISIBLE_DEVICES=all" in config["Env"]
     assert "NVIDIA_DRIVER_CAPABILITIES=compute,utility" in config["Env"]
     assert len(config["Labels"]["org.pytorch-lab.lock-sha256"]) == 64
+
+
+def test_cuda_label_is_the_cuda_the_image_runs(built_image):
+    """The doctor and `make lab` check the driver against this label without starting a container: it must be the
+    CUDA of the image's own lock, with the major of the torch inside."""
+    label = (built_image["Config"]["Labels"] or {}).get("org.pytorch-lab.cuda")
+    code = ("from pathlib import Path; import torch; from labtools.policy import cuda_from_lock; "
+            "print(cuda_from_lock(Path('/opt/lab/requirements.txt').read_text()), torch.version.cuda)")
+    locked, torch_cuda = in_image("python", "-c", code).stdout.split()
+    assert label == locked and label.split(".")[0] == torch_cuda.split(".")[0], (label, locked, torch_cuda)

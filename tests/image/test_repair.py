@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, docker
+from image_helpers import REPO, docker
 
 pytestmark = pytest.mark.slow
 CA_BUNDLE = os.environ.get("CA_BUNDLE", "")
@@ -82,4 +82,4 @@ def test_repair_without_a_running_lab_says_what_to_do(lab, tmp_path):
     other = type(lab)(lab.repo, lab.user, tmp_path / "w", lab.port, lab.container + "-absent")
     result = other.make("repair", check=False)
     assert result.returncode != 0
-    assert "not running" in result.stderr and "make lab" in result.stderr
+    assert "ne tourne pas" in result.stderr and "make lab" in result.stderr

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from conftest import REPO
+from image_helpers import REPO
 
 
 def test_make_solutions_writes_every_solved_notebook(tmp_path):

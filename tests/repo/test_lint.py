@@ -1,4 +1,4 @@
-"""The Dockerfile passes hadolint and the shell scripts pass shellcheck (both from the host test venv)."""
+"""The Python code passes ruff, the Dockerfile hadolint and the shell scripts shellcheck (all from the host test venv)."""
 
 from __future__ import annotations
 
@@ -27,4 +27,11 @@ def test_dockerfile_passes_hadolint():
 def test_shell_scripts_pass_shellcheck():
     assert len(SHELL_SCRIPTS) >= 7
     result = subprocess.run([tool("shellcheck"), *map(str, SHELL_SCRIPTS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_passes_ruff():
+    """The rule set and its reasons are in pyproject.toml ([tool.ruff])."""
+    result = subprocess.run([tool("ruff"), "check", "--no-cache", str(REPO)], capture_output=True, text=True,
+                            cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,17 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-LOCAL_PACKAGES = {"lab"}  # the course package is installed from the repo, not from the lock
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+from labtools.policy import LOCAL_PACKAGES, normalize_name, parse_lock, version_matches_pin
 
 
 def parse_freeze(text: str) -> dict[str, str]:
@@ -32,32 +27,20 @@ def parse_freeze(text: str) -> dict[str, str]:
         line = line.strip()
         if line and not line.startswith("#") and "==" in line:
             name, version = line.split("==", 1)
-            pins[normalize(name)] = version.strip()
+            pins[normalize_name(name)] = version.strip()
     return pins
 
 
-def parse_lock(text: str) -> dict[str, str]:
-    """The pins of a hashed lock that apply to this platform: {normalized name: version}."""
-    from packaging.markers import Marker
-
-    pins = {}
-    for line in text.replace("\\\n", " ").splitlines():
-        line = line.split(" --hash")[0].split("#")[0].strip()
-        if "==" not in line:
-            continue
-        requirement, _, marker = line.partition(";")
-        if marker.strip() and not Marker(marker.strip()).evaluate():
-            continue
-        name, version = requirement.split("==", 1)
-        pins[normalize(name.strip())] = version.strip()
-    return pins
+def locked_here(text: str) -> dict[str, str]:
+    """The pins of the hashed lock that apply to this platform: {normalized name: version}."""
+    return {pin.name: pin.version for pin in parse_lock(text)[0] if pin.applies()}
 
 
 def compare(installed: dict[str, str], locked: dict[str, str]) -> dict[str, list[str]]:
     """What differs between the installed packages and the lock, package names sorted."""
     return {
         "different": sorted(f"{n} {locked[n]} -> {installed[n]}" for n in installed.keys() & locked.keys()
-                            if installed[n] != locked[n]),
+                            if not version_matches_pin(installed[n], locked[n])),
         "missing": sorted(f"{n}=={locked[n]}" for n in locked.keys() - installed.keys()),
         "extra": sorted(f"{n}=={installed[n]}" for n in installed.keys() - locked.keys() - LOCAL_PACKAGES),
     }
@@ -85,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the hashed lock to compare with")
     args = parser.parse_args(argv)
     if not args.lock.is_file():
-        parser.error(f"no lock file at {args.lock}")
+        parser.error(f"pas de verrou à {args.lock}")
     args.out.mkdir(parents=True, exist_ok=True)
 
     freeze = subprocess.run([sys.executable, "-m", "pip", "list", "--format=freeze"], check=True,
@@ -93,16 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "requirements.freeze.txt").write_text(freeze)
     (args.out / "environment.export.yml").write_text(conda_export())
 
-    diff = compare(parse_freeze(freeze), parse_lock(args.lock.read_text()))
-    print(f"export: wrote {args.out}/requirements.freeze.txt and {args.out}/environment.export.yml")
+    diff = compare(parse_freeze(freeze), locked_here(args.lock.read_text()))
+    print(f"export : {args.out}/requirements.freeze.txt et {args.out}/environment.export.yml écrits")
     if not any(diff.values()):
-        print("export: the environment matches the lock exactly (the hashed requirements.txt stays as it is).")
+        print("export : l'environnement correspond exactement au verrou (requirements.txt, haché, reste tel quel).")
         return 0
-    for kind, label in (("different", "version differs from the lock"), ("missing", "in the lock, not installed"),
-                        ("extra", "installed, not in the lock")):
+    for kind, label in (("different", "version différente du verrou"), ("missing", "dans le verrou, pas installé"),
+                        ("extra", "installé, absent du verrou")):
         for item in diff[kind]:
-            print(f"  {label}: {item}")
-    print("export: requirements.txt was NOT changed. To adopt these versions, edit requirements.in and run `make lock`.")
+            print(f"  {label} : {item}")
+    print("export : requirements.txt n'a PAS été modifié. Pour adopter ces versions, modifiez requirements.in puis "
+          "lancez `make lock`.")
     return 0
 
 
