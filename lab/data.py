@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Met California housing dans le cache de scikit-learn (téléchargement, ou copie locale hors ligne).",
     )
     parser.add_argument("--csv", help="copie locale de cal_housing.csv (utilisée si le téléchargement échoue)")
-    parser.add_argument("--data-home", help="dossier de données scikit-learn (défaut : $SCIKIT_LEARN_DATA ou ~/scikit_learn_data)")
+    parser.add_argument("--data-home",
+                        help="dossier de données scikit-learn (défaut : $SCIKIT_LEARN_DATA ou ~/scikit_learn_data)")
     parser.add_argument(
         "--allow-missing", action="store_true",
         help="si les données sont introuvables : avertir et sortir avec le code 0 (construction d'image)",

@@ -63,9 +63,9 @@ def _naive(text):
 
 @pytest.mark.parametrize("answer, hint", [
     (_naive, "ignorez-les"),
-    (lambda t: {l.split("==")[0]: l.split("==")[1] for l in t.splitlines() if "==" in l}, r"\.strip\(\)"),
-    (lambda t: {l.split("==")[0].strip(): (l.split("==") + [""])[1].strip()
-                for l in t.splitlines() if l.strip() and not l.startswith("#")}, "Seules les lignes"),
+    (lambda t: {ln.split("==")[0]: ln.split("==")[1] for ln in t.splitlines() if "==" in ln}, r"\.strip\(\)"),
+    (lambda t: {ln.split("==")[0].strip(): (ln.split("==") + [""])[1].strip()
+                for ln in t.splitlines() if ln.strip() and not ln.startswith("#")}, "Seules les lignes"),
     (lambda t: list(ref.parse_freeze(t).items()), "dictionnaire"),
 ], ids=["split-every-line", "no-strip", "keeps-unpinned", "list"])
 def test_parse_freeze_mistakes(answer, hint):
