@@ -10,7 +10,7 @@ before=$(mktemp) after=$(mktemp)
 trap 'rm -f "$before" "$after"' EXIT
 
 python -m pip list --format=freeze --disable-pip-version-check | sort >"$before"
-echo "lab-repair: syncing $ENV_PREFIX to $LOCK"
+echo "lab-repair : synchronisation de $ENV_PREFIX avec $LOCK"
 uv pip sync --python "$ENV_PREFIX/bin/python" --require-hashes --link-mode=copy "$LOCK"
 # `sync` removes whatever the lock does not list, the course package too: put it back (offline).
 uv pip install --python "$ENV_PREFIX/bin/python" --no-deps --no-build-isolation --offline --link-mode=copy "$SRC"
@@ -21,10 +21,10 @@ lab-compile-bytecode
 chgrp -R users "$ENV_PREFIX" && chmod -R g+w "$ENV_PREFIX"
 python -m pip list --format=freeze --disable-pip-version-check | sort >"$after"
 
-changes=$(diff "$before" "$after" | sed -nE 's/^< (.*)/  removed  \1/p; s/^> (.*)/  installed \1/p' || true)
+changes=$(diff "$before" "$after" | sed -nE 's/^< (.*)/  retiré    \1/p; s/^> (.*)/  installé  \1/p' || true)
 if [[ -n "$changes" ]]; then
-    echo "lab-repair: changed:"
+    echo "lab-repair : modifié :"
     echo "$changes"
 else
-    echo "lab-repair: nothing to change, the environment already matches the lock"
+    echo "lab-repair : rien à changer, l'environnement correspond déjà au verrou"
 fi

@@ -13,8 +13,8 @@ WORK_DIR=$HOME_DIR/work
 if [[ "$(id -u)" == 0 ]]; then
     uid=${NB_UID:-$(id -u "$NB_USER")}
     gid=${NB_GID:-$(id -g "$NB_USER")}
-    [[ "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ ]] || { echo "start: NB_UID/NB_GID must be numbers" >&2; exit 64; }
-    [[ "$uid" != 0 ]] || { echo "start: refusing to run the lab as root (NB_UID=0); use the host user's UID" >&2; exit 64; }
+    [[ "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ ]] || { echo "start : NB_UID et NB_GID doivent être des nombres" >&2; exit 64; }
+    [[ "$uid" != 0 ]] || { echo "start : le lab ne tourne jamais en root (NB_UID=0) ; donnez l'UID de l'utilisateur de l'hôte" >&2; exit 64; }
     if [[ "$gid" != "$(id -g "$NB_USER")" ]]; then
         groupmod --non-unique --gid "$gid" "$NB_USER"
     fi
@@ -32,7 +32,7 @@ fi
 if [[ -z "${JUPYTERHUB_API_TOKEN:-}" ]]; then
     if [[ -z "${JUPYTER_TOKEN:-}" ]]; then
         JUPYTER_TOKEN=$(python -c 'import secrets; print(secrets.token_hex(24))')
-        echo "start: no JUPYTER_TOKEN given; generated one (also in $HOME_DIR/.jupyter-token)"
+        echo "start : pas de JUPYTER_TOKEN donné ; jeton généré (aussi dans $HOME_DIR/.jupyter-token)"
     fi
     export JUPYTER_TOKEN
     (umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
@@ -40,9 +40,9 @@ fi
 
 if [[ -w "$WORK_DIR" ]]; then
     python -m lab.notebook_builder student "$WORK_DIR/module1" ||
-        echo "start: warning: could not copy the student notebooks into $WORK_DIR/module1" >&2
+        echo "start : attention : impossible de copier les notebooks dans $WORK_DIR/module1" >&2
 else
-    echo "start: warning: $WORK_DIR is not writable by $NB_USER (uid $(id -u)); notebooks cannot be saved" >&2
+    echo "start : attention : $NB_USER (uid $(id -u)) ne peut pas écrire dans $WORK_DIR ; les notebooks ne pourront pas être enregistrés" >&2
 fi
 
 if [[ $# -eq 0 ]]; then set -- jupyter lab; fi
