@@ -45,7 +45,8 @@ LABELS = {
     "cold_build": "build from an empty build cache (s)",
 }
 TIMEOUT_S = 180
-
+sys.path.insert(0, str(REPO))
+from labtools.policy import DEFAULT_IMAGE  # noqa: E402  (importable from a checkout once REPO is on the path)
 
 # ---- pure parts (unit-tested) -------------------------------------------------------------------------------
 
@@ -324,7 +325,7 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--image", default=os.environ.get("IMAGE", "pytorch-gpu-lab:latest"))
+    parser.add_argument("--image", default=os.environ.get("IMAGE", DEFAULT_IMAGE))
     parser.add_argument("--repo", type=Path, default=REPO, help="the repo --image was built from (default: this one)")
     parser.add_argument("--compare", metavar="OLD_IMAGE", help="also measure this older image, alternating runs")
     parser.add_argument("--compare-repo", type=Path, metavar="DIR",

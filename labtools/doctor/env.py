@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from labtools import jupyter, policy
-from labtools.doctor.model import FAIL, OK, WARN, Check, CheckSpec
+from labtools.doctor.model import FAIL, OK, WARN, Check, CheckSpec, read_text
 
 IMAGE_ROOT = Path("/opt/lab")
 CONTAINER_JUPYTER_PORT = 8888
@@ -290,12 +290,6 @@ def check_dataset(cached: bool, source: str, in_image: bool) -> Check:
 
 
 # ------------------------------------------------------------------------------------------ facts and checks
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-
 
 class EnvFacts:
     """What the environment checks read about this interpreter. Nothing here decides anything."""
@@ -321,7 +315,7 @@ class EnvFacts:
 
     @cached_property
     def lock_pins(self) -> tuple[list[policy.Pin], list[str]] | None:
-        text = _read(self.lock)
+        text = read_text(self.lock)
         return None if text is None else policy.parse_lock(text)
 
     @cached_property
@@ -351,7 +345,7 @@ def _dataset_facts(f: EnvFacts) -> dict:
 
 ENV_CHECKS = [
     CheckSpec("python-pin", "env", "Python = la version épinglée dans environment.yml",
-              lambda f: {"running": platform.python_version(), "pin": read_python_pin(_read(f.env_file) or ""),
+              lambda f: {"running": platform.python_version(), "pin": read_python_pin(read_text(f.env_file) or ""),
                          "in_image": f.in_image, "env_file": str(f.env_file)}, check_python_pin),
     CheckSpec("python-age", "env", "règle 1 du cours : une version de Python ni trop récente ni trop ancienne",
               lambda f: {"version": sys.version_info[:2], "today": f.today}, check_python_age),

@@ -11,16 +11,10 @@ from pathlib import Path
 
 from labtools import policy
 from labtools.doctor import docker, gpu, system
-from labtools.doctor.model import OK, CheckSpec, CmdResult, run_cmd
+from labtools.doctor.model import OK, CheckSpec, CmdResult, read_text, run_cmd
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
 
 
 class HostFacts:
@@ -65,7 +59,7 @@ class HostFacts:
 
     @cached_property
     def lock_text(self) -> str | None:
-        return _read(self.lock)
+        return read_text(self.lock)
 
     @cached_property
     def lock_state(self) -> tuple[str | None, float | None]:

@@ -77,6 +77,14 @@ def run_cmd(argv: list[str], timeout: float = 30) -> CmdResult:
     return CmdResult(p.returncode, p.stdout, p.stderr)
 
 
+def read_text(path) -> str | None:
+    """A file's text, None when it cannot be read (a missing lock is a finding, not a crash)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
 def tail(text: str, n: int = 3) -> str:
     """The last `n` non-empty lines of a command's output, on one line."""
     lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
