@@ -256,6 +256,10 @@ cmd_stop() {
     fi
 }
 
+# The GPU decision and the start-up probe are Python (labtools), standard library only.
+command -v "$PYTHON" >/dev/null || die "$PYTHON est introuvable : le lab en a besoin sur l'hôte (3.10 ou plus récent)." \
+    "Correctif : installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3"
+
 case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;

@@ -304,3 +304,29 @@ def test_disk_thresholds():
     assert system.check_disk("/var/lib/docker", 12 * 10**9).status == "warn"
     c = system.check_disk("/var/lib/docker", 5 * 10**9)
     assert c.status == "fail" and "docker builder prune" in c.fix
+
+
+# ------------------------------------------------------------------------------------------------ make lab's GPU
+def test_gpu_decision_is_the_driver_rule_and_the_toolkit():
+    tools = {"nvidia-container-cli": "/usr/bin/nvidia-container-cli"}
+    ok_runtime = gpu.check_gpu_runtime(True, {}, [], tools)
+    old = gpu.gpu_decision(gpu.check_driver("575.57.08", "13.0", "nvidia-smi", "label"), ok_runtime)
+    assert old[0] is False and "575.57.08 trop ancien" in old[1]
+    assert gpu.gpu_decision(gpu.check_driver("580.65.06", "13.0"), ok_runtime)[0] is True
+    no_toolkit = gpu.check_gpu_runtime(True, {}, [], {})
+    assert gpu.gpu_decision(gpu.check_driver("580.65.06", "13.0"), no_toolkit) == (False, no_toolkit.detail)
+    assert gpu.gpu_decision(gpu.check_driver(None, "13.0"), gpu.check_gpu_runtime(False, {}, [], {}))[0] is False
+
+
+def test_lab_container_without_the_gpu_the_host_has_warns():
+    c = gpu.check_container_gpu(running=True, container_gpu=False, gpu_usable=True, container="pytorch-lab")
+    assert c.status == "warn" and "make stop && make lab" in c.fix
+    assert gpu.check_container_gpu(True, True, True, "pytorch-lab").status == "ok"
+    assert gpu.check_container_gpu(True, False, False, "pytorch-lab").status == "ok"
+    assert "ne tourne pas" in gpu.check_container_gpu(False, False, True, "pytorch-lab").detail
+
+
+def test_image_cuda_comes_from_the_label_else_the_lock():
+    assert gpu.image_cuda({policy.CUDA_LABEL: "13.2"}, None) == ("13.2", f"label {policy.CUDA_LABEL}")
+    lock = "nvidia-cuda-runtime==13.0.96 ; sys_platform == 'linux'\n"
+    assert gpu.image_cuda({}, lock)[0] == "13.0" and gpu.image_cuda({}, "")[0] is None
