@@ -16,4 +16,4 @@ def test_make_bench_quick_writes_results_owned_by_the_user(idle_lab):
     uid = pwd.getpwnam(idle_lab.user).pw_uid
     assert {path.stat().st_uid for path in bench.iterdir()} == {uid}
     assert "GPU" in result.stdout + result.stderr  # says whether a GPU was used (here: none)
-    assert f"results in {idle_lab.work}" in result.stdout
+    assert f"résultats dans {idle_lab.work}" in result.stdout
