@@ -29,6 +29,17 @@ def test_make_alone_prints_the_help_with_every_target_and_variable():
         assert variable in result.stdout, variable
 
 
+def test_default_names_come_from_labtools_policy():
+    from labtools import policy
+
+    env = {k: v for k, v in os.environ.items() if k not in {"IMAGE", "CONTAINER", "PORT"}}
+    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "help"], capture_output=True,
+                            text=True, env={k: v for k, v in env.items() if k not in {"MAKEFLAGS", "MFLAGS"}})
+    for name, value in (("IMAGE", policy.DEFAULT_IMAGE), ("CONTAINER", policy.DEFAULT_CONTAINER),
+                        ("PORT", policy.DEFAULT_PORT)):
+        assert any(line.split()[:3] == [name, "=", str(value)] for line in result.stdout.splitlines()), name
+
+
 def test_variables_are_overridable_on_the_command_line():
     result = make("help", "PORT=8899", "GPU=off")
     assert "= 8899" in result.stdout and "= off" in result.stdout
