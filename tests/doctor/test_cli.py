@@ -287,3 +287,14 @@ def test_render_falls_back_to_readable_ascii():
     assert "[X] Pilote NVIDIA : pilote 575.57.08 trop ancien pour CUDA 13.0 de torch (il faut >= 580)" in text
     assert "-> Correctif : installez un pilote NVIDIA >= 580" in text
     assert "[OK] Espace disque" in text and "Hote" in text
+
+
+def test_the_host_side_needs_only_the_standard_library(clean_env):
+    """`make doctor` runs on the student's host Python before anything is installed: no site-packages at all."""
+    p = run_doctor(["--list-checks"], clean_env, python=(sys.executable, "-S"))
+    assert p.returncode == 0 and "nvidia-driver" in p.stdout, p.stderr
+    probe = subprocess.run([sys.executable, "-S", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                            "import labtools.doctor.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                            "('packaging', 'torch', 'pynvml')))", str(SCRIPT.parents[1])],
+                           capture_output=True, text=True, env=clean_env)
+    assert probe.returncode == 0 and probe.stdout.strip() == "[]", probe.stderr
