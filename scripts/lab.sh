@@ -52,6 +52,12 @@ lab_url() { echo "http://127.0.0.1:$(container_port)/lab?token=$(container_env J
 need_image() { docker image inspect "$IMAGE" >/dev/null 2>&1 || die "l'image $IMAGE n'existe pas." "Correctif : make build"; }
 need_running() { [[ "$(container_state)" == running ]] || die "le lab ne tourne pas." "Correctif : make lab"; }
 
+# The GPU decision and the start-up probe are Python (labtools), standard library only.
+need_python() {
+    command -v "$PYTHON" >/dev/null || die "$PYTHON est introuvable : le lab en a besoin sur l'hôte (3.10 ou plus récent)." \
+        "Correctif : installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3"
+}
+
 # True when something accepts connections on 127.0.0.1:$1.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -67,7 +73,7 @@ resolve_gpu() {
             say "GPU=off : mode CPU" >&2
             return 0
             ;;
-        on | auto) ;;
+        on | auto) need_python ;;
         *) die "GPU doit valoir auto, on ou off, pas « $GPU »." ;;
     esac
     local decision why=""
@@ -109,6 +115,7 @@ new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
 
 wait_until_answering() {
     local token="$1" deadline=$((SECONDS + START_TIMEOUT))
+    need_python
     until jupyter_answers "$PORT" "$token"; do
         if [[ "$(container_state)" != running ]]; then
             docker logs --tail 30 "$CONTAINER" >&2 || true
@@ -255,10 +262,6 @@ cmd_stop() {
         say "aucun conteneur du lab nommé $CONTAINER."
     fi
 }
-
-# The GPU decision and the start-up probe are Python (labtools), standard library only.
-command -v "$PYTHON" >/dev/null || die "$PYTHON est introuvable : le lab en a besoin sur l'hôte (3.10 ou plus récent)." \
-    "Correctif : installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3"
 
 case "${1:-}" in
     start) cmd_start ;;
