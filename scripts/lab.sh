@@ -182,7 +182,7 @@ cmd_bench() {
     resolve_gpu
     prepare_work_dir
     run_as_student --volume "$WORK_DIR:/home/student/work" "${GPU_FLAGS[@]}" "$IMAGE" \
-        python /opt/lab/scripts/bench_transfer.py --out /home/student/work/bench "$@"
+        python -m labtools.bench --out /home/student/work/bench "$@"
     say "résultats dans $WORK_DIR/bench"
 }
 
