@@ -92,17 +92,18 @@ stage-data:
 
 # `make lab` checks its inputs before the build starts; every build checks the build client and IMAGE.
 preflight:
-	@scripts/lab.sh preflight lab
+	@$(LAB) preflight lab
 
 build: $(if $(filter lab,$(MAKECMDGOALS)),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
-	@scripts/lab.sh preflight build
+	@$(LAB) preflight build
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
+	@$(LAB) preflight build
 	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && $(LAB) snapshot "$$before" \
 	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && $(LAB) changes "$$before"
 
-lab: build ## start JupyterLab (builds if needed, reuses a running lab) and print its URL
+lab: preflight build ## start JupyterLab (inputs checked first, builds if needed, reuses a running lab with the same settings), print its URL
 	@$(LAB) start
 
 stop: ## stop the lab (the work directory stays)

@@ -12,8 +12,13 @@
 #   lab.sh unit-tests [ARGS]  the unit tests (tests/lab, tests/bench, tests/doctor) inside the image
 #   lab.sh repair       put the running lab's packages back to exactly the lock (docker/repair.sh in the image)
 #   lab.sh snapshot FILE / changes FILE   around a rebuild: save the lab's packages, then say what changed
+#   lab.sh preflight [lab|build|start]  check the inputs before anything slow runs (`make lab` runs `lab`
+#                  before the build): build = the build client (buildx) and IMAGE; start = PORT, GPU, WORK_DIR,
+#                  CONTAINER, SHM_SIZE, the port's holder and a running lab started with other settings; lab =
+#                  both; each also asks whether the Docker daemon answers. One French line per problem, exit
+#                  status 1; silent when all is well.
 # Settings come from the environment (the Makefile passes them): IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE
-# START_TIMEOUT SHARED_DIR CA_BUNDLE PYTHON. Messages are French: students read them.
+# DOCKER_BUILD START_TIMEOUT SHARED_DIR CA_BUNDLE PYTHON. Messages are French: students read them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,7 +79,7 @@ resolve_gpu() {
             return 0
             ;;
         on | auto) need_python ;;
-        *) die "GPU doit valoir auto, on ou off, pas « $GPU »." ;;
+        *) die "$(gpu_value_problem)" ;;
     esac
     local decision why=""
     decision=$(PYTHONPATH="$ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
@@ -128,6 +133,7 @@ wait_until_answering() {
 }
 
 cmd_start() {
+    cmd_preflight start
     need_image
     local state token="" image_id
     state=$(container_state)
@@ -147,12 +153,9 @@ cmd_start() {
         docker rm -f "$CONTAINER" >/dev/null
     fi
 
-    if port_in_use "$PORT"; then
-        local holder
-        holder=$(docker ps --filter "publish=$PORT" --format '{{.Names}}' | head -n1)
-        die "le port $PORT est déjà utilisé${holder:+ par le conteneur $holder} ; le jeton de ce lab y serait refusé." \
-            "Correctif : make lab PORT=$((PORT + 1))   (ou arrêtez ce qui utilise $PORT${holder:+ : docker stop $holder})"
-    fi
+    local busy
+    busy=$(busy_port_problem)
+    if [[ -n "$busy" ]]; then die "$busy"; fi
     resolve_gpu
     prepare_work_dir
     token=${token:-$(new_token)}
@@ -166,6 +169,174 @@ cmd_start() {
     wait_until_answering "$token"
     say "JupyterLab est prêt (dossier de travail : $WORK_DIR) :"
     echo "    $(lab_url)"
+}
+
+# ------------------------------------------------------------------------------------------------ preflight
+# Each *_problem function prints one French line (what is wrong, then what to type) when its input is bad,
+# and nothing when it is fine. They only look: nothing is built, created or started.
+
+# The build client: `docker build` of Docker CLI 23+ is buildx, which the docker-buildx-plugin provides; older
+# clients (e.g. Debian's docker.io 20.10) have BuildKit built in. Other clients (podman...) are not judged.
+docker_builds_with_buildkit() {
+    local client="$1" version
+    "$client" buildx version >/dev/null 2>&1 && return 0
+    [[ "${2:-}" != buildx ]] || return 1
+    version=$("$client" version --format '{{.Client.Version}}' 2>/dev/null || true)
+    [[ "${version%%.*}" =~ ^[0-9]+$ ]] && ((${version%%.*} < 23))
+}
+build_client_problem() {
+    local words client other alternative=""
+    read -r -a words <<<"$DOCKER_BUILD"
+    client=${words[0]:-docker}
+    [[ "$(basename "$client")" == docker ]] || return 0
+    if ! command -v "$client" >/dev/null; then
+        echo "DOCKER_BUILD=« $DOCKER_BUILD » : la commande $client est introuvable ; installez Docker (https://docs.docker.com/engine/install/)."
+        return
+    fi
+    docker_builds_with_buildkit "$client" "${words[1]:-}" && return 0
+    for other in $(type -ap docker) /usr/bin/docker; do
+        if [[ -x "$other" && ! "$other" -ef "$(command -v "$client")" ]] && docker_builds_with_buildkit "$other"; then
+            alternative=" ; ou, sans rien installer : make lab DOCKER_BUILD=\"$other build\""
+            break
+        fi
+    done
+    echo "le client Docker $(command -v "$client") n'a pas le plugin buildx, dont « $DOCKER_BUILD » a besoin pour" \
+        "construire l'image : installez-le (sudo apt-get install docker-buildx-plugin)${alternative}."
+}
+
+# The Docker daemon answers (the build and the lab both need it).
+daemon_problem() {
+    local answer
+    answer=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null) && return 0
+    answer=${answer%%$'\n'*}
+    if [[ "$answer" == *"permission denied"* ]]; then
+        echo "Docker refuse l'accès à l'utilisateur $(id -un) ($answer) : ajoutez-vous au groupe docker" \
+            "(sudo usermod -aG docker $(id -un)), puis fermez et rouvrez votre session."
+    else
+        echo "Docker ne répond pas ($answer) : démarrez-le (sudo systemctl start docker, ou lancez Docker Desktop) ;" \
+            "make doctor en dit plus."
+    fi
+}
+
+port_value_problem() {
+    [[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((10#$PORT >= 1 && 10#$PORT <= 65535)) && return 0
+    echo "PORT=« $PORT » n'est pas un port : il faut un nombre entre 1 et 65535, par exemple make lab PORT=8889."
+}
+
+gpu_value_problem() {
+    [[ "$GPU" =~ ^(auto|on|off)$ ]] && return 0
+    echo "GPU=« $GPU » : les valeurs possibles sont auto (le GPU s'il est utilisable), on ou off, par exemple make lab GPU=off."
+}
+
+# Docker's reference grammar, simplified: [host[:port]/]path[:tag][@sha256:digest], path in lower case.
+image_name_problem() {
+    local component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
+    local pattern="^([A-Za-z0-9.-]+(:[0-9]+)?/)?$component(/$component)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
+    [[ "$IMAGE" =~ $pattern ]] && return 0
+    echo "IMAGE=« $IMAGE » n'est pas un nom d'image Docker (minuscules, chiffres, . _ - et /, puis :étiquette)," \
+        "par exemple make lab IMAGE=pytorch-gpu-lab:latest."
+}
+
+container_name_problem() {
+    [[ "$CONTAINER" =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ ]] && return 0
+    echo "CONTAINER=« $CONTAINER » n'est pas un nom de conteneur Docker (au moins 2 caractères parmi lettres," \
+        "chiffres, _ . -, sans espace), par exemple make lab CONTAINER=pytorch-lab."
+}
+
+shm_size_problem() {
+    [[ "$SHM_SIZE" =~ ^[0-9]+[bkmgBKMG]?$ ]] && return 0
+    echo "SHM_SIZE=« $SHM_SIZE » n'est pas une taille (un nombre suivi de b, k, m ou g), par exemple make lab SHM_SIZE=2g."
+}
+
+# WORK_DIR exists and is writable, or can be created (its nearest existing parent is a writable directory).
+work_dir_problem() {
+    local dir="$WORK_DIR" fix="ou choisissez-en un autre : make lab WORK_DIR=~/cours"
+    if [[ -z "$dir" ]]; then
+        echo "WORK_DIR est vide : indiquez le dossier de travail de l'étudiant, par exemple make lab WORK_DIR=~/cours."
+        return
+    fi
+    if [[ "$dir" == *:* || "$dir" == *,* ]]; then
+        echo "WORK_DIR=« $dir » contient « : » ou « , », que Docker ne sait pas monter ; $fix."
+        return
+    fi
+    while [[ ! -e "$dir" && ! -L "$dir" ]]; do dir=$(dirname "$dir"); done
+    if [[ ! -d "$dir" ]]; then
+        echo "WORK_DIR=« $WORK_DIR » : $dir existe mais n'est pas un dossier ; $fix."
+    elif [[ ! -w "$dir" || ! -x "$dir" ]]; then
+        local who
+        who="l'utilisateur $(id -un) (uid $(id -u))"
+        if [[ "$dir" -ef "$WORK_DIR" ]]; then
+            echo "WORK_DIR=« $WORK_DIR » n'est pas accessible en écriture pour $who ;" \
+                "donnez-le-vous (sudo chown -R $(id -u):$(id -g) $WORK_DIR) $fix."
+        else
+            echo "WORK_DIR=« $WORK_DIR » n'existe pas et ne peut pas être créé : $dir n'est pas accessible en" \
+                "écriture pour $who ; créez-le (sudo mkdir -p $WORK_DIR && sudo chown $(id -u):$(id -g) $WORK_DIR) $fix."
+        fi
+    fi
+}
+
+# The port is free, or held by this very lab (which `make lab` then reuses).
+busy_port_problem() {
+    port_in_use "$PORT" || return 0
+    [[ "$(container_state)" == running && "$(container_port)" == "$PORT" ]] && return 0
+    local holder
+    holder=$(docker ps --filter "publish=$PORT" --format '{{.Names}}' 2>/dev/null | head -n1)
+    echo "le port $PORT est déjà utilisé${holder:+ par le conteneur $holder} : le jeton de ce lab y serait refusé ;" \
+        "prenez-en un autre, make lab PORT=$((10#$PORT % 65535 + 1)) (ou arrêtez ce qui l'utilise${holder:+ : docker stop $holder})."
+}
+
+# A running lab started with another PORT, WORK_DIR or GPU is never reused silently.
+running_lab_problem() {
+    [[ "$(container_state)" == running ]] || return 0
+    local port mounted wanted gpu differs=() new=() old=() target=""
+    port=$(container_port)
+    mounted=$(docker container inspect -f \
+        '{{range .Mounts}}{{if eq .Destination "/home/student/work"}}{{.Source}}{{end}}{{end}}' "$CONTAINER")
+    wanted=$WORK_DIR
+    if [[ -d "$WORK_DIR" ]]; then wanted=$(cd "$WORK_DIR" && pwd -P); fi
+    gpu=$(docker container inspect -f '{{index .Config.Labels "org.pytorch-lab.gpu"}}' "$CONTAINER" 2>/dev/null || true)
+    if [[ "$port" != "$PORT" ]]; then
+        differs+=("PORT=$port (demandé : $PORT)") new+=("PORT=$PORT") old+=("PORT=$port")
+    fi
+    if [[ "$mounted" != "$wanted" ]]; then
+        differs+=("WORK_DIR=$mounted (demandé : $WORK_DIR)") new+=("WORK_DIR=$WORK_DIR") old+=("WORK_DIR=$mounted")
+    fi
+    if [[ -n "$gpu" && "$gpu" != "$GPU" ]]; then
+        differs+=("GPU=$gpu (demandé : $GPU)") new+=("GPU=$GPU") old+=("GPU=$gpu")
+    fi
+    ((${#differs[@]})) || return 0
+    if [[ "$CONTAINER" != "$(policy_default DEFAULT_CONTAINER)" ]]; then target=" CONTAINER=$CONTAINER"; fi
+    local IFS=" "
+    echo "le lab $CONTAINER tourne déjà avec d'autres réglages : $(printf '%s, ' "${differs[@]}" | sed 's/, $//') ;" \
+        "pour le relancer avec les nouveaux : make stop$target puis make lab ${new[*]}$target" \
+        "(votre travail reste dans le dossier de travail), ou gardez-le : make lab ${old[*]}$target."
+}
+
+# lab.sh preflight build|start|lab: the build's inputs, the container's, or both (`make lab`, before the build).
+cmd_preflight() {
+    local problems=() checks=() check line
+    local build=(build_client_problem image_name_problem)
+    local start=(port_value_problem gpu_value_problem container_name_problem shm_size_problem work_dir_problem)
+    case "${1:-lab}" in
+        build) checks=("${build[@]}" daemon_problem) ;;
+        start) checks=("${start[@]}" daemon_problem) ;;
+        lab) checks=("${build[@]}" "${start[@]}" daemon_problem) ;;
+        *) die "usage : lab.sh preflight build|start|lab" ;;
+    esac
+    for check in "${checks[@]}"; do
+        line=$("$check")
+        if [[ -n "$line" ]]; then problems+=("$line"); fi
+    done
+    # Only with valid names and port: these ask Docker about the container and the port.
+    if [[ "${1:-lab}" != build && ${#problems[@]} -eq 0 ]]; then
+        for check in running_lab_problem busy_port_problem; do
+            line=$("$check")
+            if [[ -n "$line" ]]; then problems+=("$line"); fi
+        done
+    fi
+    ((${#problems[@]})) || return 0
+    for line in "${problems[@]}"; do echo "lab : erreur : $line" >&2; done
+    exit 1
 }
 
 # A throwaway container of the image, through its start script (the student, remapped to the lab's user).
@@ -275,7 +446,8 @@ case "${1:-}" in
     solutions) cmd_solutions "${@:2}" ;;
     unit-tests) cmd_unit_tests "${@:2}" ;;
     repair) cmd_repair ;;
+    preflight) cmd_preflight "${2:-lab}" ;;
     snapshot) packages_now >"$2" ;;
     changes) cmd_changes "$2" ;;
-    *) die "usage : lab.sh start|stop|shell|logs|url|gpu|bench|export OUT LOCK|solutions OUT|unit-tests|repair|snapshot FILE|changes FILE" ;;
+    *) die "usage : lab.sh start|stop|shell|logs|url|gpu|preflight [lab|build|start]|bench|export OUT LOCK|solutions OUT|unit-tests|repair|snapshot FILE|changes FILE" ;;
 esac

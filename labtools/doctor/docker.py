@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
 
 from labtools import policy
-from labtools.doctor.model import FAIL, OK, WARN, Check, CmdResult, tail
+from labtools.doctor.model import FAIL, OK, WARN, Check, CmdResult, run_cmd, tail
 
 DOCKER_DOCS = "https://docs.docker.com/engine/install/"
 
@@ -77,6 +79,74 @@ def check_docker(docker_path: str | None, info: CmdResult) -> Check:
     return Check("docker", OK, title, detail, details=[f"docker : {docker_path}",
                  f"runtimes : {', '.join(sorted(parsed.get('Runtimes') or {})) or '?'}"],
                  data={"server_version": parsed["ServerVersion"]})
+
+
+# ------------------------------------------------------------------------------------------ build client
+# From Docker CLI 23, `docker build` is buildx (docker-buildx-plugin); before, BuildKit was built in.
+BUILDX_CLIENT_MAJOR = 23
+
+
+def docker_clients(path: str | None = None) -> list[str]:
+    """Every `docker` executable on PATH, then /usr/bin/docker (often the engine-bundled client)."""
+    found = []
+    for folder in [*(path if path is not None else os.environ.get("PATH", "")).split(os.pathsep), "/usr/bin"]:
+        candidate = os.path.join(folder or ".", "docker")
+        if os.access(candidate, os.X_OK) and os.path.realpath(candidate) not in map(os.path.realpath, found):
+            found.append(candidate)
+    return found
+
+
+def client_can_build(client: str, run=run_cmd, needs_plugin: bool = False) -> tuple[bool, str]:
+    """Can this Docker CLI build with BuildKit: the buildx plugin, or a pre-23 client (BuildKit built in)."""
+    buildx = run([client, "buildx", "version"], 20)
+    if buildx.rc == 0:  # "github.com/docker/buildx v0.29.1 <commit>"
+        words = buildx.stdout.split()
+        return True, f"plugin buildx {words[1] if len(words) > 1 else '?'}"
+    version = run([client, "version", "--format", "{{.Client.Version}}"], 20).stdout.strip()
+    major = version.split(".")[0]
+    if not needs_plugin and major.isdigit() and int(major) < BUILDX_CLIENT_MAJOR:
+        return True, f"client {version}, BuildKit intégré"
+    return False, f"client {version or '?'} sans le plugin buildx"
+
+
+def build_client_facts(docker_build: str, run=run_cmd, which=shutil.which, clients=docker_clients) -> dict:
+    """What `check_build_client` decides on: the client DOCKER_BUILD names, whether it builds, another that does."""
+    words = docker_build.split() or ["docker"]
+    facts = {"docker_build": docker_build, "client": None, "can_build": False, "how": "", "alternative": None}
+    if os.path.basename(words[0]) != "docker":
+        return dict(facts, client="other")
+    client = which(words[0])
+    if not client:
+        return facts
+    can_build, how = client_can_build(client, run, needs_plugin=words[1:2] == ["buildx"])
+    alternative = None
+    if not can_build:
+        alternative = next((c for c in clients() if os.path.realpath(c) != os.path.realpath(client)
+                            and client_can_build(c, run)[0]), None)
+    return dict(facts, client=client, can_build=can_build, how=how, alternative=alternative)
+
+
+def check_build_client(docker_build: str, client: str | None, can_build: bool, how: str,
+                       alternative: str | None) -> Check:
+    """The command `make build` runs (DOCKER_BUILD) can build the image: names a missing buildx plugin and the fix."""
+    title = "Construction de l'image (BuildKit)"
+    data = {"docker_build": docker_build, "client": client}
+    if client == "other":
+        return Check("buildx", OK, title, f"DOCKER_BUILD={docker_build!r} : client non Docker, non vérifié",
+                     data={"docker_build": docker_build})
+    if not client:
+        command = (docker_build.split() or ["docker"])[0]
+        return Check("buildx", FAIL, title, f"DOCKER_BUILD={docker_build!r} : {command} est introuvable",
+                     f"installez Docker Engine : {DOCKER_DOCS}", data={"docker_build": docker_build})
+    if can_build:
+        return Check("buildx", OK, title, f"{docker_build} : {how}", data=data)
+    fix = "installez le plugin : sudo apt-get install docker-buildx-plugin (Docker Desktop l'inclut)"
+    if alternative:
+        fix += f' ; ou, sans rien installer : make lab DOCKER_BUILD="{alternative} build"'
+        data["alternative"] = alternative
+    return Check("buildx", FAIL, title,
+                 f"{client} ({how}) : « {docker_build} » échouera, make lab ne peut pas construire l'image",
+                 fix, data=data)
 
 
 def parse_docker_time(value: str) -> dt.datetime | None:

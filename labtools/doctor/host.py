@@ -5,6 +5,7 @@ HOST_CHECKS (and its decision function in the module of its topic)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,10 @@ class HostFacts:
         self.image, self.container, self.port = image, container, port
         self.lock = lock or REPO_ROOT / "requirements.txt"
         self.env_file = self.lock.parent / "environment.yml"
+
+    @cached_property
+    def build_client(self) -> dict:
+        return docker.build_client_facts(os.environ.get("DOCKER_BUILD") or "docker build")
 
     @cached_property
     def docker_path(self) -> str | None:
@@ -140,6 +145,8 @@ RUNTIME = CheckSpec("gpu-runtime", "host", "NVIDIA Container Toolkit : les conte
 HOST_CHECKS = [
     CheckSpec("docker", "host", "Docker installé et son démon joignable",
               lambda f: {"docker_path": f.docker_path, "info": f.docker_info_result}, docker.check_docker),
+    CheckSpec("buildx", "host", "la commande de construction (DOCKER_BUILD) sait construire avec BuildKit",
+              lambda f: f.build_client, docker.check_build_client),
     CheckSpec("image", "host", "image du lab construite, avec le verrou actuel",
               lambda f: {"image": f.image, "inspect": f.image_inspect, "fingerprint": f.lock_state[0],
                          "lock_mtime": f.lock_state[1], "docker_ok": f.docker_ok}, docker.check_image),

@@ -63,8 +63,8 @@ def test_busy_port_gets_a_clear_message(lab):
     other = type(lab)(lab.repo, lab.user, lab.work.parent / "w-other", lab.port, lab.container + "-other")
     result = other.make("lab", check=False)
     assert result.returncode != 0
-    assert f"le port {lab.port} est déjà utilisé" in result.stderr
-    assert f"PORT={lab.port + 1}" in result.stderr
+    assert f"le port {lab.port} est déjà utilisé par le conteneur {lab.container}" in result.stderr
+    assert f"make lab PORT={lab.port + 1}" in result.stderr
     assert other.state() == ""  # nothing was started
 
 

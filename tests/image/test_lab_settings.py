@@ -6,7 +6,7 @@ case the build command is a recorder that must never run, and the running lab st
 from __future__ import annotations
 
 import pytest
-from conftest import docker, free_port
+from image_helpers import docker, free_port
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 import websocket
-from conftest import docker, in_image
+from image_helpers import docker, in_image
 
 LAB_BIN = "/opt/conda/envs/lab/bin"
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x07]*\x07)")

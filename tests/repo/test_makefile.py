@@ -61,7 +61,7 @@ def test_help_writes_no_escape_codes_into_a_pipe_but_bolds_on_a_terminal():
 def test_bad_gpu_value_is_refused_before_anything_starts():
     result = subprocess.run([str(REPO / "scripts" / "lab.sh"), "gpu"], capture_output=True, text=True,
                             env=dict(os.environ, GPU="maybe"))
-    assert result.returncode != 0 and "GPU doit valoir auto, on ou off" in result.stderr
+    assert result.returncode != 0 and "GPU=« maybe » : les valeurs possibles sont auto" in result.stderr
 
 
 FAKE_DOCKER = """#!/bin/sh
