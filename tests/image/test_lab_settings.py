@@ -55,7 +55,7 @@ def test_running_lab_with_another_work_dir_and_gpu_names_both(lab, recorder):
 
 def test_running_lab_with_the_same_settings_is_still_reused(lab):
     again = lab.make("lab")
-    assert "already running" in again.stdout
+    assert "tourne déjà" in again.stdout
 
 
 @pytest.mark.parametrize("exists", [True, False], ids=["existing", "to-create"])
