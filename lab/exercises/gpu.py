@@ -233,7 +233,7 @@ def check_time_on_device(time_on_device) -> None:
         earlier, work = rng.uniform(0.03, 0.05), rng.uniform(0.02, 0.04)
         sim.launch(earlier)  # work queued before the measurement starts: not part of fn's time
 
-        def fn() -> None:
+        def fn(sim=sim, work=work) -> None:  # this draw's clock and work (bound now: the loop moves on)
             sim.launch(work)
 
         with contextlib.ExitStack() as patches:  # every way to wait for the GPU waits for this queue

@@ -606,7 +606,7 @@ def check_train_epoch(train_epoch) -> None:
         w, b = (to_device(t.detach()) for t in ref.init_params(x.shape[1]))
         optimizer = torch.optim.SGD([w, b], lr=lr)
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False,
-                            collate_fn=lambda items: tuple(served(t) for t in default_collate(items)))
+                            collate_fn=lambda items, served=served: tuple(served(t) for t in default_collate(items)))
         before = copies_to_host()
         with context():
             loss = call(train_epoch, loader, w, b, optimizer, device, name="train_epoch", on_error=explain)
