@@ -35,3 +35,10 @@ def test_python_passes_ruff():
     result = subprocess.run([tool("ruff"), "check", "--no-cache", str(REPO)], capture_output=True, text=True,
                             cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests_import_helpers_from_modules_not_conftest():
+    """conftest.py is pytest's (fixtures, hooks); shared helpers live in a named module (tests/image/image_helpers.py)."""
+    offenders = [str(p.relative_to(REPO)) for p in REPO.glob("tests/**/*.py")
+                 if "from conftest import" in p.read_text() or "import conftest" in p.read_text()]
+    assert offenders == []
