@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,6 @@ def test_python_passes_ruff():
 
 def test_tests_import_helpers_from_modules_not_conftest():
     """conftest.py is pytest's (fixtures, hooks); shared helpers live in a named module (tests/image/image_helpers.py)."""
-    offenders = [str(p.relative_to(REPO)) for p in REPO.glob("tests/**/*.py")
-                 if "from conftest import" in p.read_text() or "import conftest" in p.read_text()]
+    forbidden = re.compile(r"^\s*(from conftest import|import conftest)\b", re.M)
+    offenders = [str(p.relative_to(REPO)) for p in REPO.glob("tests/**/*.py") if forbidden.search(p.read_text())]
     assert offenders == []
