@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "hub"))
 
-from client import HubUser
+from client import HubUser  # noqa: E402  (hub/ is put on the path just above)
 
 
 def docker(*args: str, check: bool = True) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "hub"))
 
-from client import HubUser
+from client import HubUser  # noqa: E402  (hub/ is put on the path just above)
 
 IMAGE = os.environ.get("IMAGE", "pytorch-gpu-lab:latest")
 HUB_IMAGE = os.environ.get("HUB_IMAGE", "pytorch-gpu-lab-hub:latest")
@@ -60,7 +60,8 @@ class Hub:
 
     def run(self, command: str, *args: str, check: bool = True, timeout: float = 400, **overrides: str
             ) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command, *args], check=False, capture_output=True, text=True,
+        result = subprocess.run([str(REPO / "scripts" / "hub.sh"), command, *args], check=False, capture_output=True,
+                                text=True,
                                 env=self.env(**overrides), timeout=timeout, cwd=self.root)
         if check and result.returncode != 0:
             raise AssertionError(f"hub.sh {command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
