@@ -69,6 +69,14 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # True when Jupyter answers /api/status on 127.0.0.1:$1 with token $2 (labtools/jupyter.py, as the doctor asks).
 jupyter_answers() { JUPYTER_TOKEN="$2" PYTHONPATH="$ROOT" "$PYTHON" -m labtools.jupyter "$1" 5 2>/dev/null; }
 
+# Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
+gpu_unusable_reason() {
+    local decision
+    decision=$(PYTHONPATH="$ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
+        decision="cpu : le diagnostic du GPU a échoué ($decision)"
+    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+}
+
 # Sets GPU_FLAGS from GPU=auto|on|off. The decision is the doctor's (labtools/doctor/gpu.py): a driver recent
 # enough for the image's CUDA and the NVIDIA Container Toolkit; otherwise CPU mode, said in one line.
 resolve_gpu() {
@@ -81,10 +89,8 @@ resolve_gpu() {
         on | auto) need_python ;;
         *) die "$(gpu_value_problem)" ;;
     esac
-    local decision why=""
-    decision=$(PYTHONPATH="$ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || why=${decision#cpu : }
+    local why
+    why=$(gpu_unusable_reason)
     if [[ -z "$why" ]]; then
         GPU_FLAGS=(--gpus all)
     elif [[ "$GPU" == on ]]; then
@@ -228,6 +234,16 @@ gpu_value_problem() {
     echo "GPU=« $GPU » : les valeurs possibles sont auto (le GPU s'il est utilisable), on ou off, par exemple make lab GPU=off."
 }
 
+# GPU=on asks for a GPU: refuse before the build when containers cannot get one (auto falls back to the CPU).
+gpu_on_problem() {
+    [[ "$GPU" == on ]] || return 0
+    command -v "$PYTHON" >/dev/null || return 0  # need_python says it at start, in its own words
+    local why
+    why=$(gpu_unusable_reason)
+    [[ -z "$why" ]] || echo "GPU=on, mais le GPU est inutilisable : $why ; make doctor dit quoi installer," \
+        "ou lancez le lab sur le CPU : make lab GPU=off."
+}
+
 # Docker's reference grammar, simplified: [host[:port]/]path[:tag][@sha256:digest], path in lower case.
 image_name_problem() {
     local component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
@@ -329,7 +345,7 @@ cmd_preflight() {
     done
     # Only with valid names and port: these ask Docker about the container and the port.
     if [[ "${1:-lab}" != build && ${#problems[@]} -eq 0 ]]; then
-        for check in running_lab_problem busy_port_problem; do
+        for check in running_lab_problem busy_port_problem gpu_on_problem; do
             line=$("$check")
             if [[ -n "$line" ]]; then problems+=("$line"); fi
         done

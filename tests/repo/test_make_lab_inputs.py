@@ -164,3 +164,19 @@ def test_the_fix_names_another_client_that_can_build(sandbox, tmp_path):
                             text=True, env=env)
     assert result.returncode == 1
     assert f'make lab DOCKER_BUILD="{working} build"' in result.stderr
+
+
+def test_gpu_on_without_a_usable_gpu_is_refused_before_the_build(sandbox):
+    """GPU=on is judged by the doctor's rule before anything is built: on a host where containers cannot get the
+    GPU (CI's), one line gives the reason and the CPU command; where they can, the build goes ahead."""
+    decision = subprocess.run(["python3", "-m", "labtools.doctor", "--gpu-decision", "--image", sandbox.image],
+                              capture_output=True, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                              check=True).stdout.strip()
+    result = sandbox.make_lab(GPU="on")
+    if decision == "gpu":
+        assert "GPU=on" not in result.stderr
+        return
+    line = refused(result)
+    assert line == f"lab : erreur : GPU=on, mais le GPU est inutilisable : {decision.removeprefix('cpu : ')} ; " \
+                   "make doctor dit quoi installer, ou lancez le lab sur le CPU : make lab GPU=off."
+    assert sandbox.nothing_happened()
