@@ -96,3 +96,10 @@ def test_cuda_label_is_the_cuda_the_image_runs(built_image):
             "print(cuda_from_lock(Path('/opt/lab/requirements.txt').read_text()), torch.version.cuda)")
     locked, torch_cuda = in_image("python", "-c", code).stdout.split()
     assert label == locked and label.split(".")[0] == torch_cuda.split(".")[0], (label, locked, torch_cuda)
+
+
+def test_no_package_downloads_are_left_in_the_image():
+    """apt's downloaded .debs and caches are build leftovers (123 MB on a debootstrap base without docker-clean)."""
+    leftovers = in_image("find", "/var/cache/apt", "/var/lib/apt/lists", "-type", "f",
+                         "(", "-name", "*.deb", "-o", "-name", "*.bin", "-o", "-name", "*_Packages*", ")").stdout
+    assert leftovers.split() == []
