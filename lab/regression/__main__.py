@@ -16,34 +16,23 @@ from pathlib import Path
 from lab import regression as ref
 
 
-def _test_size(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"nombre attendu, reçu {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"doit être strictement entre 0 et 1 (fraction des lignes de test), reçu {value}")
-    return value
+def _checked(convert, accept, rule: str, expected: str):
+    """An argparse type: `convert` the text, then refuse values outside `rule`, in French."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{expected} attendu, reçu {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"{rule}, reçu {value}")
+        return value
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"nombre attendu, reçu {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"doit être strictement positif, reçu {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"entier attendu, reçu {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"doit être au moins 1, reçu {value}")
-    return value
+_test_size = _checked(float, lambda v: 0.0 < v < 1.0,
+                      "doit être strictement entre 0 et 1 (fraction des lignes de test)", "nombre")
+_positive_float = _checked(float, lambda v: v > 0, "doit être strictement positif", "nombre")
+_positive_int = _checked(int, lambda v: v >= 1, "doit être au moins 1", "entier")
 
 
 def build_parser() -> argparse.ArgumentParser:
