@@ -16,15 +16,23 @@ modified, and, for exercises about patterns, a loop (many torch operations, or v
 ran and whether a graph was built, for the autograd exercises. Device mistakes are caught without a GPU with
 ``lab.simulated_gpu``. Inside IPython/Jupyter, importing this module makes a ``CheckFailed`` show as its French
 message only, without a traceback through ``lab``.
+
+Every public ``check_<exercise>`` of ``lab/exercises/<part>.py`` is wrapped once by ``register_checks`` (called at
+the bottom of each part's module): each call then ends in one ``CheckResult`` (passed, failed with the known
+mistake's key, or not done) handed to the listeners added with ``add_listener`` (the progress record, for one).
+A listener never changes what the check does: its errors are swallowed.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 import inspect
 import secrets
+import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 
@@ -48,15 +56,93 @@ __all__ = [
     "same",
     "describe",
     "compare_with_reference",
+    "CheckResult",
+    "add_listener",
+    "remove_listener",
+    "register_checks",
 ]
 
 
 class CheckFailed(AssertionError):
-    """A check failed; the message (French) says what is wrong and gives a hint."""
+    """A check failed; the message (French) says what is wrong and gives a hint.
+
+    ``mistake`` is the short, stable key of the known mistake this answer matches (``None``: no known mistake).
+    """
+
+    def __init__(self, message: str = "", *, mistake: str | None = None):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 class NotDone(CheckFailed):
     """The exercise is still a stub (``...`` or ``NotImplementedError``)."""
+
+
+Outcome = Literal["passed", "failed", "not_done"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """How one call of a check ended. Never holds the student's code or values: only what the check concluded."""
+
+    part: str  # the exercises module: environment, tensors, gpu, autograd, regression
+    exercise: str  # the check's name without ``check_``: grid, time_on_device, ...
+    outcome: Outcome
+    mistake: str | None  # the known mistake's key when failed; None when failed on no known mistake
+    message: str  # the French text the student saw ("" when passed)
+    at: float  # time.time() at the end of the call
+
+
+_listeners: list[Callable[[CheckResult], None]] = []
+
+
+def add_listener(listener: Callable[[CheckResult], None]) -> Callable[[CheckResult], None]:
+    """Call ``listener`` with the ``CheckResult`` of every check call from now on (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def remove_listener(listener: Callable[[CheckResult], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _notify(result: CheckResult) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(result)
+        except Exception:  # noqa: BLE001  (recording must never change a check's verdict)
+            pass
+
+
+def _wrap_check(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
+    exercise = fn.__name__.removeprefix("check_")
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            value = fn(*args, **kwargs)
+        except NotDone as exc:
+            _notify(CheckResult(part, exercise, "not_done", None, str(exc), time.time()))
+            raise
+        except CheckFailed as exc:
+            _notify(CheckResult(part, exercise, "failed", exc.mistake, str(exc), time.time()))
+            raise
+        _notify(CheckResult(part, exercise, "passed", None, "", time.time()))
+        return value
+
+    checked.__wrapped_check__ = True
+    return checked
+
+
+def register_checks(namespace: dict[str, Any]) -> None:
+    """Wrap every public ``check_*`` function defined in a part's module (pass its ``globals()``), once."""
+    part = namespace["__name__"].rpartition(".")[2]
+    for name, value in list(namespace.items()):
+        if (name.startswith("check_") and inspect.isfunction(value) and value.__module__ == namespace["__name__"]
+                and not getattr(value, "__wrapped_check__", False)):
+            namespace[name] = _wrap_check(value, part)
 
 
 def ok(message: str) -> None:

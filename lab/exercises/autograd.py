@@ -10,7 +10,7 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, Trace, as_float, call, expect_close, expect_tensor, fresh_generator, ok
+from lab.checks import CheckFailed, Trace, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
 from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 
@@ -337,3 +337,6 @@ def check_graph_node_names(graph_node_names) -> None:
                     "depuis z.grad_fn (les feuilles sont des AccumulateGrad).")
         raise CheckFailed(f"Attendu {len(expected)} nœuds {expected},\nobtenu {len(norm)} : {norm}.\n👉 {hint}")
     ok("graph_node_names parcourt le graphe de calcul jusqu'aux feuilles (AccumulateGrad).")
+
+
+register_checks(globals())  # every check_* call is reported to lab.checks' listeners

@@ -15,7 +15,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from lab.checks import CheckFailed, NotDone, call, ok, require
+from lab.checks import CheckFailed, NotDone, call, ok, register_checks, require
 from lab.solutions import environment as ref
 from labtools.policy import PYTHON_RELEASE_DATES as RELEASE_DATES
 from labtools.policy import RULE1_MIN_AGE_DAYS as MIN_AGE_DAYS
@@ -374,3 +374,6 @@ def check_export_versions(export_versions) -> None:
             hint = "Attendu {nom: version}, sans espaces autour."
         raise CheckFailed(f"export_versions sur ce fichier :\n{text}\nrenvoie {got}\nattendu  {expected}\n👉 {hint}")
     ok("export_versions lit les paquets conda (nom=version=build) et ceux de pip, sous « - pip: ».")
+
+
+register_checks(globals())  # every check_* call is reported to lab.checks' listeners

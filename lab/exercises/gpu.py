@@ -19,7 +19,7 @@ from unittest import mock
 
 import torch
 
-from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok, require
+from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok, register_checks, require
 from lab.devices import sync
 from lab.simulated_gpu import DEVICE as SIMULATED
 from lab.simulated_gpu import copies_to_host, is_missing_cuda, on_gpu, on_host, simulate
@@ -309,3 +309,6 @@ def measure_copy(n_bytes: int, device: torch.device | str, repeats: int = 5) -> 
     to_cpu = timed(lambda: on_device.to("cpu", copy=True))
     return {"n_bytes": float(n_bytes), "to_device_s": to_device, "to_cpu_s": to_cpu,
             "to_device_gb_s": n_bytes / to_device / 1e9, "to_cpu_gb_s": n_bytes / to_cpu / 1e9}
+
+
+register_checks(globals())  # every check_* call is reported to lab.checks' listeners

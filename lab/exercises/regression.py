@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from lab import regression as course
-from lab.checks import CheckFailed, Trace, as_float, call, expect_tensor, fresh_generator, ok, require
+from lab.checks import CheckFailed, Trace, as_float, call, expect_tensor, fresh_generator, ok, register_checks, require
 from lab.simulated_gpu import DEVICE, copies_to_host, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
 from lab.solutions import regression as ref
 
@@ -629,3 +629,6 @@ def check_train_epoch(train_epoch) -> None:
             raise CheckFailed(f"train_epoch renvoie {loss_s:.5f} ; attendu la moyenne des pertes des mini-lots, "
                               f"{loss_r:.5f}.")
     ok("train_epoch : chaque mini-lot part sur le device, puis zero_grad, backward, step.")
+
+
+register_checks(globals())  # every check_* call is reported to lab.checks' listeners

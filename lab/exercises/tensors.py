@@ -10,7 +10,17 @@ import sys
 
 import torch
 
-from lab.checks import CheckFailed, call, compare_with_reference, describe, expect_tensor, fresh_generator, ok, require
+from lab.checks import (
+    CheckFailed,
+    call,
+    compare_with_reference,
+    describe,
+    expect_tensor,
+    fresh_generator,
+    ok,
+    register_checks,
+    require,
+)
 from lab.simulated_gpu import on_gpu, simulate
 from lab.solutions import tensors as ref
 
@@ -441,3 +451,6 @@ def check_remove_batch_dim(remove_batch_dim) -> None:
         (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du lot : squeeze(0)."),
     ], hint="(1, C, H, W) → (C, H, W) : output.squeeze(0).")
     ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du lot.")
+
+
+register_checks(globals())  # every check_* call is reported to lab.checks' listeners

@@ -121,3 +121,31 @@ def test_count_torch_calls_separates_patterns_from_loops():
     _, pattern = count_torch_calls(lambda t: t[:, ::2], x)
     _, loop = count_torch_calls(lambda t: torch.stack([t[i, ::2] for i in range(t.shape[0])]), x)
     assert pattern <= 3 < 50 <= loop
+
+
+def test_every_check_call_reports_one_result_to_listeners():
+    """Passed, failed (with the mistake key) and not done each reach a listener once; a listener that raises
+    changes nothing for the student."""
+    from lab.checks import CheckResult, add_listener, remove_listener
+    from lab.exercises import tensors
+    from lab.solutions import tensors as ref
+
+    seen: list[CheckResult] = []
+
+    def broken(_result):
+        raise OSError("disque plein")
+
+    add_listener(seen.append)
+    add_listener(broken)
+    try:
+        tensors.check_grid(ref.grid)
+        with pytest.raises(NotDone):
+            tensors.check_grid(...)
+        with pytest.raises(CheckFailed):
+            tensors.check_grid(lambda n, m: torch.arange(n * m).reshape(m, n))
+    finally:
+        remove_listener(seen.append)
+        remove_listener(broken)
+    assert [(r.part, r.exercise, r.outcome) for r in seen] == [
+        ("tensors", "grid", "passed"), ("tensors", "grid", "not_done"), ("tensors", "grid", "failed")]
+    assert seen[0].message == "" and "⏳" in seen[1].message and "inversées" in seen[2].message
