@@ -31,11 +31,15 @@ fi
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 # The archive reachable here can be a frozen snapshot whose Release files are past their Valid-Until.
 echo 'Acquire::Check-Valid-Until "false";' >"$rootfs/etc/apt/apt.conf.d/99standin-snapshot"
-# `docker import --platform` records the platform but leaves the image's architecture as the host's, so a
-# foreign root file system is added to an empty image by a build for that platform instead.
-ctx=$(mktemp -d /var/tmp/standin-ctx-XXXXXX)
-trap 'rm -rf "$rootfs" "$ctx"' EXIT
-tar -C "$rootfs" -c . >"$ctx/rootfs.tar"
-printf 'FROM scratch\nADD rootfs.tar /\nCMD ["/bin/bash"]\n' >"$ctx/Dockerfile"
-DOCKER_BUILDKIT=1 /usr/bin/docker build --quiet --platform "linux/$arch" --tag "$tag" "$ctx" >/dev/null
+if [[ $arch == "$(dpkg --print-architecture)" ]]; then
+    tar -C "$rootfs" -c . | docker import --change 'CMD ["/bin/bash"]' - "$tag" >/dev/null
+else
+    # `docker import --platform` was seen to leave the image's architecture as the host's, so a foreign root
+    # file system is added to an empty image by a build for that platform instead.
+    ctx=$(mktemp -d /var/tmp/standin-ctx-XXXXXX)
+    trap 'rm -rf "$rootfs" "$ctx"' EXIT
+    tar -C "$rootfs" -c . >"$ctx/rootfs.tar"
+    printf 'FROM scratch\nADD rootfs.tar /\nCMD ["/bin/bash"]\n' >"$ctx/Dockerfile"
+    DOCKER_BUILDKIT=1 /usr/bin/docker build --quiet --platform "linux/$arch" --tag "$tag" "$ctx" >/dev/null
+fi
 echo "standin-base: $tag ($arch, $(docker run --rm --platform "linux/$arch" "$tag" python3.14 -V))"
