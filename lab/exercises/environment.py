@@ -315,7 +315,7 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
         lab_pip = Path(sys.executable).parent / "pip"
         read = list(got)
         head = read[:-1]  # the last line may be cut in the middle
-        if missing and list(expected)[:len(head)] == head and all(got[n] == expected[n] for n in head):
+        if missing and head and list(expected)[:len(head)] == head and all(got[n] == expected[n] for n in head):
             raise CheckFailed(f"{path} s'arrête en cours de route : {len(read)} paquets sur {len(expected)}, tous "
                               f"justes, le dernier est {read[-1]}, puis plus rien (commande interrompue, ou fichier "
                               f"copié en partie ?).\n👉 Refaites pip freeze > {TERMINAL_FREEZE} et laissez-la finir.",
