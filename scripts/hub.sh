@@ -71,7 +71,7 @@ check_roster() {
     [[ -n "$ROSTER" ]] || die "no roster: ROSTER is empty." "Fix: make hub ROSTER=class.csv (one username per line)"
     local out
     out=$("$PYTHON" "$HERE/hub/classroom.py" roster "$ROSTER" --admin "$HUB_ADMIN" 2>&1) ||
-        die "${out#hub: error: }" "Fix the roster, then run make hub again; nothing was started."
+        die "${out#hub: error: }" "Corrigez la liste, puis relancez make hub ; rien n'a été démarré."
     ROSTER=$(cd "$(dirname "$ROSTER")" && pwd -P)/$(basename "$ROSTER")
     STUDENT_COUNT=$(echo "$out" | wc -l)
 }

@@ -26,21 +26,21 @@ def refused(hub, *messages: str, **settings: str) -> str:
 
 
 @pytest.mark.parametrize("roster, messages", [
-    ("", ["no student in the roster"]),
-    ("alice\nbob\nalice\n", ["line 3", "'alice' is already on line 1"]),
-    ("alice\nJean Dupont,Jean\n", ["line 2", "'Jean Dupont' is not a usable username"]),
-    ("alice\nteacher\n", ["line 2", "teacher's (admin) account"]),
+    ("", ["aucun élève dans la liste"]),
+    ("alice\nbob\nalice\n", ["ligne 3", "« alice » est déjà à la ligne 1"]),
+    ("alice\nJean Dupont,Jean\n", ["ligne 2", "« Jean Dupont » n'est pas un identifiant utilisable"]),
+    ("alice\nteacher\n", ["ligne 2", "compte de l'enseignant"]),
 ])
 def test_bad_rosters_are_refused_with_the_line(new_hub, roster, messages):
     hub = new_hub()
     hub.roster.write_text(roster)
     err = refused(hub, *messages)
-    assert str(hub.roster) in err and "nothing was started" in err
+    assert str(hub.roster) in err and "rien n'a été démarré" in err
 
 
 def test_missing_roster_file(new_hub):
     hub = new_hub()
-    refused(hub, "no such roster file", ROSTER=str(hub.root / "missing.csv"))
+    refused(hub, "ce fichier n'existe pas", ROSTER=str(hub.root / "missing.csv"))
 
 
 def test_missing_images(new_hub):
