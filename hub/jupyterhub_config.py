@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authenticator import ClassAuthenticator
 from classroom import device_for, read_roster
+from roster_sync import forget_users_not_in
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 
@@ -46,6 +47,10 @@ c.ClassAuthenticator.user_password = secret("class-password")
 c.ClassAuthenticator.admin_password = secret("admin-password")
 c.Authenticator.allowed_users = set(roster_index)
 c.Authenticator.admin_users = {ADMIN}
+
+# --- the roster is the law (hub/roster_sync.py): who left it is deleted, tokens included, before the hub starts ---
+c.Authenticator.allow_existing_users = False
+forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 
 # --- one lab container per student ---
 c.JupyterHub.spawner_class = "docker"
