@@ -35,6 +35,7 @@ HUB_PORT      ?= 8000## the hub's host port
 HUB_BIND      ?= 127.0.0.1## host address the hub is published on (beyond loopback: TLS, or HUB_INSECURE_HTTP=1)
 ROSTER        ?= $(CURDIR)/class.csv## the class: one username per line, optional display name (alice,Alice Martin)
 HUB_ADMIN     ?= teacher## the teacher's (admin) username
+HUB_COURSE    ?= PyTorch GPU Lab — module 1## the course's name, on every hub page
 HUB_STATE_DIR ?= $(CURDIR)/hub-state## the generated passwords and tokens (mode 0600)
 HUB_GPU       ?= auto## auto | none | shared (every student sees every GPU) | per-student (one GPU or MIG slice each)
 HUB_IDLE_MINUTES ?= 30## idle servers are stopped after this many minutes (their work stays)
@@ -49,11 +50,11 @@ BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarbal
 
 HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
-             HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+             HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
-export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
        HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
 
@@ -193,7 +194,7 @@ hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed
 	  --output-file hub/requirements.txt hub/requirements.in
 	cd hub/proxy && npm install --package-lock-only --ignore-scripts --no-audit --no-fund
 
-measure-hub: build hub-image $(HOST_PY) ## print spawn latency (1, 5, 10 students at once), idle memory, students per GB (MEASURE_HUB_ARGS: --help)
+measure-hub: build hub-image $(HOST_PY) ## spawn time for 1, 5, 10, 20, 30 students at once, memory, students per GB (MEASURE_HUB_ARGS=--save writes docs/)
 	$(HOST_PY) scripts/measure_hub.py $(MEASURE_HUB_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)

@@ -52,6 +52,16 @@ c.Authenticator.admin_users = {ADMIN}
 c.Authenticator.allow_existing_users = False
 forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 
+# --- what students and the teacher see: French pages with the course's name (hub/templates/ extend the stock
+# ones, which stay reachable as "templates/<name>.html") ---
+c.JupyterHub.template_paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")]
+c.JupyterHub.template_vars = {"course": os.environ.get("HUB_COURSE") or "PyTorch GPU Lab"}
+
+# --- a dead server is noticed within 5 s (JupyterHub's default poll is every 30 s); its address then shows
+# hub/templates/not_running.html, in French, with a restart button ---
+c.Spawner.poll_interval = 5
+c.Spawner.poll_jitter = 0.1
+
 # --- one lab container per student ---
 c.JupyterHub.spawner_class = "docker"
 c.DockerSpawner.image = os.environ["HUB_LAB_IMAGE"]
@@ -91,6 +101,8 @@ def host_config_for(spawner) -> dict:
     """The student's limits, plus the GPUs: all of them (shared), or one GPU or MIG slice per student,
     round-robin in roster order (per-student, HUB_GPU_DEVICES from the host's `nvidia-smi -L`)."""
     config = dict(host_config)
+    # no swap beyond the memory limit: Docker's default MemorySwap is twice the memory where the host has swap
+    config["memswap_limit"] = spawner.mem_limit
     if GPU == "shared":
         config["device_requests"] = [{"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}]
     elif GPU == "per-student":
