@@ -76,7 +76,7 @@ check_roster() {
     [[ -n "$ROSTER" ]] || die "no roster: ROSTER is empty." "Fix: make hub ROSTER=class.csv (one username per line)"
     local out
     out=$("$PYTHON" "$HERE/hub/classroom.py" roster "$ROSTER" --admin "$HUB_ADMIN" 2>&1) ||
-        die "${out#hub: error: }" "Fix the roster, then run make hub again; nothing was started."
+        die "${out#hub: error: }" "Corrigez la liste, puis relancez make hub ; rien n'a été démarré."
     ROSTER=$(cd "$(dirname "$ROSTER")" && pwd -P)/$(basename "$ROSTER")
     STUDENT_COUNT=$(echo "$out" | wc -l)
 }
@@ -139,23 +139,44 @@ check_port() {
 
 host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$PYTHON" "$HERE/hub/classroom.py" gpus; }
 
+# The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
+# image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
+gpu_unusable_reason() {
+    local decision
+    decision=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
+        decision="cpu : le diagnostic du GPU a échoué ($decision)"
+    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+}
+
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.
 check_gpu() {
-    local devices
-    devices=$(host_gpus | paste -sd, || true)
+    local why devices
     GPU_DEVICES=""
+    GPU_MODE=none
     case "$HUB_GPU" in
-        none) GPU_MODE=none ;;
-        auto) if [[ -n "$devices" ]]; then GPU_MODE=shared; else GPU_MODE=none; fi ;;
-        shared | per-student)
-            [[ -n "$devices" ]] ||
-                die "HUB_GPU=$HUB_GPU, but this host has no usable NVIDIA GPU (nvidia-smi -L lists none)." \
-                    "Fix: install the NVIDIA driver and Container Toolkit (make doctor), or HUB_GPU=none for a CPU class"
-            GPU_MODE=$HUB_GPU
-            if [[ "$HUB_GPU" == per-student ]]; then GPU_DEVICES=$devices; fi
-            ;;
-        *) die "HUB_GPU must be auto, none, shared or per-student, not '$HUB_GPU'." ;;
+        none) return 0 ;;
+        auto | shared | per-student) ;;
+        *) die "HUB_GPU=« $HUB_GPU » : les valeurs possibles sont auto, none, shared ou per-student." ;;
     esac
+    why=$(gpu_unusable_reason)
+    if [[ -n "$why" ]]; then
+        [[ "$HUB_GPU" == auto ]] ||
+            die "HUB_GPU=$HUB_GPU, mais les conteneurs des élèves ne peuvent pas utiliser le GPU : $why." \
+                "Correctif : make doctor dit quoi installer (pilote NVIDIA, NVIDIA Container Toolkit)," \
+                "ou une classe sur le CPU : make hub HUB_GPU=none"
+        say "HUB_GPU=auto : les élèves travaillent sur le CPU ($why)." >&2
+        return 0
+    fi
+    if [[ "$HUB_GPU" == per-student ]]; then
+        devices=$(host_gpus | paste -sd, || true)
+        [[ -n "$devices" ]] ||
+            die "HUB_GPU=per-student, mais nvidia-smi -L ne liste aucun GPU à répartir entre les élèves." \
+                "Correctif : make hub HUB_GPU=shared (tous les GPU pour tous), ou HUB_GPU=none"
+        GPU_DEVICES=$devices
+        GPU_MODE=per-student
+    else
+        GPU_MODE=shared
+    fi
 }
 
 # --- secrets: generated on the first start, mode 0600, printed once -----------------------------------------
@@ -180,6 +201,30 @@ ensure_secrets() {
         esac | (umask 077 && cat >"$HUB_STATE_DIR/$name")
         chmod 0600 "$HUB_STATE_DIR/$name"
         NEW_SECRETS+=" $name"
+    done
+}
+
+# --- the roster is the law: who left it loses their server (the hub's config deletes them and their tokens) ---
+
+leavers() {  # $1: prefix; stdin: Docker names; stdout: the names of users the roster no longer lists
+    "$PYTHON" "$HERE/hub/classroom.py" leavers "$ROSTER" --admin "$HUB_ADMIN" --prefix "$1"
+}
+
+# Stops the servers of students removed from the roster; their work volumes stay, with one line each on how
+# to remove them.
+retire_leavers() {
+    local container volume user
+    for container in $(student_containers | leavers "$HUB_NAME-"); do
+        docker stop -t 10 "$container" >/dev/null  # DockerSpawner's containers remove themselves once stopped
+        docker rm -f "$container" >/dev/null 2>&1 || true
+        STOPPED_LEAVERS+=" ${container#"$HUB_NAME-"}"
+    done
+    for volume in $(work_volumes | leavers "$HUB_NAME-work-"); do
+        user=${volume#"$HUB_NAME-work-"}
+        local stopped=""
+        [[ " $STOPPED_LEAVERS " != *" $user "* ]] || stopped="son serveur est arrêté, "
+        say "$user n'est plus dans la liste de la classe : ${stopped}son travail est gardé dans le volume $volume" \
+            "(pour l'effacer : docker volume rm $volume)."
     done
 }
 
@@ -231,6 +276,7 @@ print_access() {
 }
 
 cmd_start() {
+    STOPPED_LEAVERS=""
     check_names
     check_roster
     check_images
@@ -243,6 +289,7 @@ cmd_start() {
     state=$(hub_state)
     if [[ "$state" == running &&
         "$(docker container inspect -f '{{index .Config.Labels "org.pytorch-lab.settings"}}' "$HUB_NAME")" == "$digest" ]]; then
+        retire_leavers
         wait_until_answering
         print_access
         return 0
@@ -252,6 +299,7 @@ cmd_start() {
         docker stop -t 20 "$HUB_NAME" >/dev/null
         docker rm "$HUB_NAME" >/dev/null
     fi
+    retire_leavers
     check_port
     docker network inspect "$HUB_NAME-net" >/dev/null 2>&1 ||
         docker network create --label "org.pytorch-lab.hub=$HUB_NAME" "$HUB_NAME-net" >/dev/null
@@ -333,6 +381,9 @@ case "${1:-}" in
     status) cmd_status ;;
     logs) exec docker logs "${@:2}" "$HUB_NAME" ;;
     backup) cmd_backup ;;
-    check) check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu && say "settings OK" ;;
+    check)
+        check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
+        say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
+        ;;
     *) die "usage: hub.sh start|stop|status|logs|backup|check" ;;
 esac
