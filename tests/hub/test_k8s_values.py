@@ -68,3 +68,15 @@ def test_one_jupyterhub_version_for_lab_hub_and_chart():
     assert lab == hub, "the lab's jupyterhub-singleuser and the hub must be the same version"
     assert lab.split(".")[:2] == chart_app_version.split(".")[:2], (
         f"jupyterhub {lab} in the image, but the chart runs JupyterHub {chart_app_version}")
+
+
+def test_the_progress_service_is_there_as_with_make_hub(values):
+    hub = values["hub"]
+    service = hub["services"]["progress"]
+    assert service["url"] == "http://hub:10101" and service["command"][1].endswith("/progress_service.py")
+    mounted = {entry["mountPath"].rsplit("/", 1)[1] for entry in hub["extraFiles"].values()}
+    assert {"progress_service.py", "progress_store.py", "classroom.py", "exercises.json"} <= mounted
+    assert "access:services!service=progress" in hub["config"]["Spawner"]["server_token_scopes"]
+    assert "access:services!service=progress" in hub["loadRoles"]["user"]["scopes"]
+    assert values["singleuser"]["extraEnv"]["LAB_PROGRESS_URL"].startswith("http://hub:10101/services/progress/")
+    assert {"port": 10101, "targetPort": 10101, "name": "progress"} in hub["service"]["extraPorts"]
