@@ -14,6 +14,7 @@ WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work d
 GPU           ?= auto## auto | on | off
 SHM_SIZE      ?= 2g## shared memory for DataLoader workers
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
+PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
 CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
 DATA_OFFLINE  ?=## 1: the build does not try to download the data set (local copy or nothing)
@@ -46,7 +47,7 @@ HUB_TLS_KEY   ?=## PEM private key for HTTPS
 HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
 BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
              HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
@@ -65,6 +66,7 @@ BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
                 --build-arg LOCK_CUDA=$(LOCK_CUDA) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
+                $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
                 $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
