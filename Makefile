@@ -78,7 +78,7 @@ SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' pl
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -189,8 +189,11 @@ hub-status: ## who has a running server, since when, idle for how long
 hub-logs: ## show the hub's logs
 	@scripts/hub.sh logs
 
-hub-backup: ## one tarball per student's work volume, in BACKUP_DIR
+hub-backup: ## one tarball per student's work volume, and the progress database, in BACKUP_DIR
 	@scripts/hub.sh backup
+
+hub-progress: ## the class's progress (the teacher's page /services/progress/, in the terminal)
+	@scripts/hub.sh progress
 
 hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed) and hub/proxy/package-lock.json
 	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes $(LOCK_ARGS) \

@@ -118,3 +118,25 @@ c.JupyterHub.load_roles = [
     {"name": "hub-status", "services": ["hub-status"],
      "scopes": ["list:users", "read:users", "read:users:activity", "read:servers"]},
 ]
+
+# --- the teacher's progress page (hub/progress_service.py, /services/progress/) ---
+# Each student's server posts its check events there with its own token (lab/progress.py); the service takes the
+# student's name from the token. Only the teacher and the admins can read the page. Its SQLite file is in the
+# hub's data volume: it survives a hub restart, a roster change and a rebuilt hub image.
+PROGRESS_PORT = 10101
+c.JupyterHub.services.append({
+    "name": "progress",
+    "url": f"http://{NAME}:{PROGRESS_PORT}",  # reachable by the proxy and by the students' servers (private net)
+    "command": [sys.executable, "/srv/jupyterhub/progress_service.py"],
+    "environment": {"PROGRESS_DB": f"{DATA}/progress.sqlite", "PROGRESS_TEACHERS": ADMIN,
+                    "PROGRESS_ROSTER": "/srv/jupyterhub/roster.csv"},
+    "oauth_no_confirm": True,
+    "display": False,  # not in the students' Services menu: the page is the teacher's
+})
+c.JupyterHub.load_roles.append(
+    # Students may reach the service (to post their events; its pages answer them 403), nothing more.
+    {"name": "user", "scopes": ["self", "access:services!service=progress"]})
+# The server's own token ($JUPYTERHUB_API_TOKEN, which kernels inherit) gets that access too, on top of the
+# default `server` role's two scopes.
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services!service=progress"]
+c.Spawner.environment = {"LAB_PROGRESS_URL": f"http://{NAME}:{PROGRESS_PORT}/services/progress/api/events"}

@@ -5,7 +5,8 @@
 #   hub.sh stop     stop the hub and the students' servers (the work volumes and the hub's database stay)
 #   hub.sh status   who has a running server, since when, idle for how long
 #   hub.sh logs     the hub's logs
-#   hub.sh backup   one tarball per student's work volume, in BACKUP_DIR
+#   hub.sh progress the class's progress table (the teacher's page, in the terminal)
+#   hub.sh backup   one tarball per student's work volume, and a copy of the progress database, in BACKUP_DIR
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
 # ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
@@ -357,6 +358,29 @@ cmd_status() {
     say "work volumes: $(work_volumes | wc -l) (students who have started at least once)"
 }
 
+cmd_progress() {
+    [[ "$(hub_state)" == running ]] || die "le hub $HUB_NAME ne tourne pas." "Correctif : make hub"
+    docker exec "$HUB_NAME" python /srv/jupyterhub/progress_service.py table
+}
+
+# The progress database (hub data volume), copied with SQLite's online backup: consistent while the hub runs
+# (the volume is mounted read-write only because SQLite's WAL mode needs its shared-memory file to read).
+backup_progress() {
+    docker volume inspect "$HUB_NAME-data" >/dev/null 2>&1 || return 0
+    docker run --rm --network none --entrypoint "" \
+        --volume "$HUB_NAME-data:/data" --volume "$BACKUP_DIR:/backup" "$HUB_IMAGE" \
+        python -c "
+import os, sqlite3, sys
+if not os.path.exists('/data/progress.sqlite'):
+    sys.exit(0)
+source = sqlite3.connect('/data/progress.sqlite')
+target = sqlite3.connect('/backup/progress-$1.sqlite')
+source.backup(target)
+target.close()
+os.chown('/backup/progress-$1.sqlite', $(id -u), $(id -g))
+print('    /backup/progress-$1.sqlite'.replace('/backup', '$BACKUP_DIR'))"
+}
+
 cmd_backup() {
     local volumes volume user stamp
     volumes=$(work_volumes)
@@ -372,6 +396,7 @@ cmd_backup() {
             sh -c "tar -czf /backup/$user-$stamp.tar.gz -C /work . && chown $(id -u):$(id -g) /backup/$user-$stamp.tar.gz"
         echo "    $BACKUP_DIR/$user-$stamp.tar.gz"
     done
+    backup_progress "$stamp"
     say "$(echo "$volumes" | wc -w) backup(s) written (the volumes are untouched)."
 }
 
@@ -381,9 +406,10 @@ case "${1:-}" in
     status) cmd_status ;;
     logs) exec docker logs "${@:2}" "$HUB_NAME" ;;
     backup) cmd_backup ;;
+    progress) cmd_progress ;;
     check)
         check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
         say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
         ;;
-    *) die "usage: hub.sh start|stop|status|logs|backup|check" ;;
+    *) die "usage: hub.sh start|stop|status|logs|backup|progress|check" ;;
 esac
