@@ -12,7 +12,9 @@ import sqlite3
 import time
 
 import pytest
-from hubtest import docker, wait_for
+from hubtest import wait_for
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 
