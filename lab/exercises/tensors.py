@@ -10,17 +10,8 @@ import sys
 
 import torch
 
-from lab.checks import (
-    CheckFailed,
-    call,
-    compare_with_reference,
-    describe,
-    expect_tensor,
-    fresh_generator,
-    ok,
-    register_checks,
-    require,
-)
+from lab.checks import CheckFailed, call, expect_tensor, fresh_generator, ok, register_checks, require
+from lab.compare import compare_with_reference, describe
 from lab.hints import Mistake
 from lab.simulated_gpu import on_gpu, simulate
 from lab.solutions import tensors as ref
