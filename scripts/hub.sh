@@ -5,11 +5,13 @@
 #   hub.sh stop     stop the hub and the students' servers (the work volumes and the hub's database stay)
 #   hub.sh status   who has a running server, since when, idle for how long
 #   hub.sh logs     the hub's logs
-#   hub.sh backup   one tarball per student's work volume, in BACKUP_DIR
+#   hub.sh progress the class's progress table (the teacher's page, in the terminal)
+#   hub.sh backup   one tarball per student's work volume, and a copy of the progress database, in BACKUP_DIR
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
-# ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS
-# HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
+# ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
+# HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
+# defaults are in labtools/defaults.env.
 #
 # Why a script and not Docker Compose: the hub's life is more than `up`/`down`. Every input is checked before
 # anything starts (roster, GPU decision, TLS, port), passwords are generated once, the hub is restarted only when
@@ -19,27 +21,31 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-IMAGE=${IMAGE:-pytorch-gpu-lab:latest}
-HUB_IMAGE=${HUB_IMAGE:-pytorch-gpu-lab-hub:latest}
-HUB_NAME=${HUB_NAME:-pytorch-hub}
-HUB_PORT=${HUB_PORT:-8000}
-HUB_BIND=${HUB_BIND:-127.0.0.1}
+# shellcheck source=../labtools/defaults.env
+source "$HERE/labtools/defaults.env"
+IMAGE=${IMAGE:-$DEFAULT_IMAGE}
+HUB_IMAGE=${HUB_IMAGE:-$DEFAULT_HUB_IMAGE}
+HUB_NAME=${HUB_NAME:-$DEFAULT_HUB_NAME}
+HUB_PORT=${HUB_PORT:-$DEFAULT_HUB_PORT}
+HUB_BIND=${HUB_BIND:-$DEFAULT_HUB_BIND}
 ROSTER=${ROSTER:-$PWD/class.csv}
-HUB_ADMIN=${HUB_ADMIN:-teacher}
-HUB_COURSE=${HUB_COURSE:-PyTorch GPU Lab — module 1}
+HUB_ADMIN=${HUB_ADMIN:-$DEFAULT_HUB_ADMIN}
+HUB_COURSE=${HUB_COURSE:-$DEFAULT_HUB_COURSE}
 HUB_STATE_DIR=${HUB_STATE_DIR:-$PWD/hub-state}
-HUB_GPU=${HUB_GPU:-auto}
-HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-30}
-HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-2g}
-HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-1}
-HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-512}
-HUB_RUN_AS=${HUB_RUN_AS:-root}
+HUB_GPU=${HUB_GPU:-$DEFAULT_HUB_GPU}
+HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-$DEFAULT_HUB_IDLE_MINUTES}
+HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-$DEFAULT_HUB_MEM_LIMIT}
+HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-$DEFAULT_HUB_CPU_LIMIT}
+HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-$DEFAULT_HUB_PIDS_LIMIT}
+HUB_SHM_SIZE=${HUB_SHM_SIZE:-$DEFAULT_HUB_SHM_SIZE}
+HUB_SPAWN_TIMEOUT=${HUB_SPAWN_TIMEOUT:-$DEFAULT_HUB_SPAWN_TIMEOUT}
+HUB_RUN_AS=${HUB_RUN_AS:-$DEFAULT_HUB_RUN_AS}
 HUB_TLS_CERT=${HUB_TLS_CERT:-}
 HUB_TLS_KEY=${HUB_TLS_KEY:-}
 HUB_INSECURE_HTTP=${HUB_INSECURE_HTTP:-}
 BACKUP_DIR=${BACKUP_DIR:-$PWD/hub-backups}
 PYTHON=${PYTHON:-python3}
-START_TIMEOUT=${START_TIMEOUT:-180}
+START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_HUB_START_TIMEOUT}
 
 say() { echo "hub : $*"; }
 die() {
@@ -99,6 +105,9 @@ check_numbers() {
     { [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]]; } ||
         die "HUB_IDLE_MINUTES=« $HUB_IDLE_MINUTES » doit être un nombre de minutes positif (par exemple 30, ou 0.5)."
     [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT=« $HUB_MEM_LIMIT » doit s'écrire comme 2g ou 512m."
+    [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE=« $HUB_SHM_SIZE » doit s'écrire comme 1g ou 512m."
+    { [[ "$HUB_SPAWN_TIMEOUT" =~ ^[0-9]+$ ]] && ((HUB_SPAWN_TIMEOUT >= 10)); } ||
+        die "HUB_SPAWN_TIMEOUT=« $HUB_SPAWN_TIMEOUT » doit être un nombre de secondes, 10 au moins."
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT=« $HUB_CPU_LIMIT » doit être un nombre de CPU, par exemple 1 ou 0.5."
     { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
         die "HUB_PIDS_LIMIT=« $HUB_PIDS_LIMIT » doit être un nombre de processus, 64 au moins."
@@ -240,7 +249,7 @@ settings_digest() {
         docker image inspect -f '{{.Id}}' "$HUB_IMAGE" "$IMAGE"
         cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
-        echo "$HUB_PIDS_LIMIT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
+        echo "$HUB_PIDS_LIMIT $HUB_SHM_SIZE $HUB_SPAWN_TIMEOUT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
         echo "$HUB_COURSE"
     } | sha256sum | cut -c1-16
 }
@@ -326,7 +335,7 @@ cmd_start() {
         --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" --env "HUB_COURSE=$HUB_COURSE" \
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
-        --env "HUB_RUN_AS=$HUB_RUN_AS" \
+        --env "HUB_SHM_SIZE=$HUB_SHM_SIZE" --env "HUB_SPAWN_TIMEOUT=$HUB_SPAWN_TIMEOUT" --env "HUB_RUN_AS=$HUB_RUN_AS" \
         --label org.pytorch-lab.role=hub --label "org.pytorch-lab.hub=$HUB_NAME" \
         --label "org.pytorch-lab.settings=$digest" \
         "$HUB_IMAGE" >/dev/null
@@ -361,6 +370,29 @@ cmd_status() {
     say "volumes de travail : $(work_volumes | wc -l) (élèves qui ont démarré au moins une fois)"
 }
 
+cmd_progress() {
+    [[ "$(hub_state)" == running ]] || die "le hub $HUB_NAME ne tourne pas." "Correctif : make hub"
+    docker exec "$HUB_NAME" python /srv/jupyterhub/progress_service.py table
+}
+
+# The progress database (hub data volume), copied with SQLite's online backup: consistent while the hub runs
+# (the volume is mounted read-write only because SQLite's WAL mode needs its shared-memory file to read).
+backup_progress() {
+    docker volume inspect "$HUB_NAME-data" >/dev/null 2>&1 || return 0
+    docker run --rm --network none --entrypoint "" \
+        --volume "$HUB_NAME-data:/data" --volume "$BACKUP_DIR:/backup" "$HUB_IMAGE" \
+        python -c "
+import os, sqlite3, sys
+if not os.path.exists('/data/progress.sqlite'):
+    sys.exit(0)
+source = sqlite3.connect('/data/progress.sqlite')
+target = sqlite3.connect('/backup/progress-$1.sqlite')
+source.backup(target)
+target.close()
+os.chown('/backup/progress-$1.sqlite', $(id -u), $(id -g))
+print('    /backup/progress-$1.sqlite'.replace('/backup', '$BACKUP_DIR'))"
+}
+
 cmd_backup() {
     local volumes volume user stamp
     volumes=$(work_volumes)
@@ -376,6 +408,7 @@ cmd_backup() {
             sh -c 'tar -czf "/backup/$1" -C /work . && chown "$2" "/backup/$1"' sh "$user-$stamp.tar.gz" "$(id -u):$(id -g)"
         echo "    $BACKUP_DIR/$user-$stamp.tar.gz"
     done
+    backup_progress "$stamp"
     say "$(echo "$volumes" | wc -w) sauvegarde(s) écrite(s) (les volumes ne sont pas touchés)."
 }
 
@@ -385,9 +418,10 @@ case "${1:-}" in
     status) cmd_status ;;
     logs) exec docker logs "${@:2}" "$HUB_NAME" ;;
     backup) cmd_backup ;;
+    progress) cmd_progress ;;
     check)
         check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
         say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
         ;;
-    *) die "usage : hub.sh start|stop|status|logs|backup|check" ;;
+    *) die "usage : hub.sh start|stop|status|logs|backup|progress|check" ;;
 esac

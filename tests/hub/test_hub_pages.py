@@ -7,7 +7,9 @@ import json
 import time
 
 import pytest
-from hubtest import Hub, docker, wait_for
+from hubtest import Hub, wait_for
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 
