@@ -56,7 +56,7 @@ forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 # --- what students and the teacher see: French pages with the course's name (hub/templates/ extend the stock
 # ones, which stay reachable as "templates/<name>.html") ---
 c.JupyterHub.template_paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")]
-c.JupyterHub.template_vars = {"course": os.environ.get("HUB_COURSE") or "PyTorch GPU Lab"}
+c.JupyterHub.template_vars = {"course": os.environ["HUB_COURSE"]}
 
 # --- a dead server is noticed within 5 s (JupyterHub's default poll is every 30 s); its address then shows
 # hub/templates/not_running.html, in French, with a restart button ---
@@ -80,6 +80,8 @@ c.DockerSpawner.mem_limit = os.environ["HUB_MEM_LIMIT"].upper()  # JupyterHub wa
 c.DockerSpawner.cpu_limit = float(os.environ["HUB_CPU_LIMIT"])
 c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ["HUB_SPAWN_TIMEOUT"])
 host_config = {
+    # no swap beyond the memory limit (Docker's default MemorySwap is twice the memory where the host has swap)
+    "memswap_limit": c.DockerSpawner.mem_limit,
     "pids_limit": int(os.environ["HUB_PIDS_LIMIT"]),
     "shm_size": os.environ["HUB_SHM_SIZE"],
     "security_opt": ["no-new-privileges:true"],
@@ -102,8 +104,6 @@ def host_config_for(spawner) -> dict:
     """The student's limits, plus the GPUs: all of them (shared), or one GPU or MIG slice per student,
     round-robin in roster order (per-student, HUB_GPU_DEVICES from the host's `nvidia-smi -L`)."""
     config = dict(host_config)
-    # no swap beyond the memory limit: Docker's default MemorySwap is twice the memory where the host has swap
-    config["memswap_limit"] = spawner.mem_limit
     if GPU == "shared":
         config["device_requests"] = [{"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}]
     elif GPU == "per-student":
