@@ -5,6 +5,8 @@ missing GPU is refused with the line at fault; `jupyterhub_config.py` imports it
 
     python hub/classroom.py roster FILE [--admin NAME]   check a roster, print one username per line
     nvidia-smi -L | python hub/classroom.py gpus          print the devices for HUB_GPU=per-student
+    docker volume ls ... | python hub/classroom.py leavers FILE --admin NAME --prefix P
+                                                          print the names (P + a user) of users not in FILE
 """
 
 from __future__ import annotations
@@ -73,6 +75,20 @@ def read_roster(path: str | Path, admin: str | None = None) -> list[Student]:
     return parse_roster(text, str(path), admin)
 
 
+def docker_escape(name: str) -> str:
+    """DockerSpawner's escaping of a username in container and volume names (escapism: every byte outside
+    a-z0-9 becomes '-' and its hex code, then lowercase): 'jean.dupont' -> 'jean-2edupont'."""
+    safe = set("abcdefghijklmnopqrstuvwxyz0123456789")
+    return "".join(char if char in safe else "".join(f"-{byte:02x}" for byte in char.encode()) for char in name)
+
+
+def leavers(names: list[str], prefix: str, members: set[str]) -> list[str]:
+    """The Docker names (prefix + escaped username) that belong to no member: the servers and volumes of
+    students removed from the roster."""
+    kept = {prefix + docker_escape(member) for member in members}
+    return [name for name in names if name.startswith(prefix) and name not in kept]
+
+
 # `nvidia-smi -L`:  GPU 0: NVIDIA H200 (UUID: GPU-3f2a...)
 #                     MIG 1g.18gb     Device  0: (UUID: MIG-9c1d...)
 _GPU_LINE = re.compile(r"^GPU (\d+): .*\(UUID: (GPU-[^)\s]+)\)")
@@ -102,14 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     roster.add_argument("file")
     roster.add_argument("--admin", help="the teacher's username, which must not be a student's")
     sub.add_parser("gpus", help="read `nvidia-smi -L` on stdin, print one device per line")
+    leaving = sub.add_parser("leavers", help="read Docker names on stdin, print those of users not in the roster")
+    leaving.add_argument("file")
+    leaving.add_argument("--admin", required=True)
+    leaving.add_argument("--prefix", required=True)
     args = parser.parse_args(argv)
-    if args.command == "roster":
+    if args.command in ("roster", "leavers"):
         try:
             students = read_roster(args.file, args.admin)
         except RosterError as error:
             print(f"hub: error: {error}", file=sys.stderr)
             return 65
-        print("\n".join(student.name for student in students))
+        if args.command == "leavers":
+            members = {student.name for student in students} | {args.admin}
+            print("\n".join(leavers(sys.stdin.read().split(), args.prefix, members)))
+        else:
+            print("\n".join(student.name for student in students))
         return 0
     devices = parse_gpus(sys.stdin.read())
     print("\n".join(devices))

@@ -6,7 +6,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from authenticator import ClassAuthenticator
 from classroom import device_for, read_roster
+from roster_sync import forget_users_not_in
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 
@@ -39,12 +41,16 @@ c.JupyterHub.cookie_secret_file = f"{DATA}/jupyterhub_cookie_secret"
 c.JupyterHub.cleanup_servers = False
 c.JupyterHub.last_activity_interval = 60
 
-# --- who may log in ---
-c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = secret("class-password")
-c.SharedPasswordAuthenticator.admin_password = secret("admin-password")
+# --- who may log in (hub/authenticator.py: the typed name is normalised before the admin check) ---
+c.JupyterHub.authenticator_class = ClassAuthenticator
+c.ClassAuthenticator.user_password = secret("class-password")
+c.ClassAuthenticator.admin_password = secret("admin-password")
 c.Authenticator.allowed_users = set(roster_index)
 c.Authenticator.admin_users = {ADMIN}
+
+# --- the roster is the law (hub/roster_sync.py): who left it is deleted, tokens included, before the hub starts ---
+c.Authenticator.allow_existing_users = False
+forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 
 # --- one lab container per student ---
 c.JupyterHub.spawner_class = "docker"

@@ -20,7 +20,9 @@ message only, without a traceback through ``lab``.
 Every public ``check_<exercise>`` of ``lab/exercises/<part>.py`` is wrapped once by ``register_checks`` (called at
 the bottom of each part's module): each call then ends in one ``CheckResult`` (passed, failed with the known
 mistake's key, or not done) handed to the listeners added with ``add_listener`` (the progress record, for one).
-A listener never changes what the check does: its errors are swallowed.
+A listener never changes what the check does: its errors are swallowed. The same wrapper runs each call under
+``lab.check_state.guarded``: global state the student's function left changed (grad mode, default dtype, a
+reseeded RNG) fails the check, and is put back either way.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
+
+from lab import check_state
 
 __all__ = [
     "CheckFailed",
@@ -122,7 +126,8 @@ def _wrap_check(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
     @functools.wraps(fn)
     def checked(*args: Any, **kwargs: Any) -> Any:
         try:
-            value = fn(*args, **kwargs)
+            with check_state.guarded(lambda key, hint: CheckFailed(hint, mistake=key)):
+                value = fn(*args, **kwargs)
         except NotDone as exc:
             _notify(CheckResult(part, exercise, "not_done", None, str(exc), time.time()))
             raise

@@ -175,6 +175,30 @@ ensure_secrets() {
     done
 }
 
+# --- the roster is the law: who left it loses their server (the hub's config deletes them and their tokens) ---
+
+leavers() {  # $1: prefix; stdin: Docker names; stdout: the names of users the roster no longer lists
+    "$PYTHON" "$HERE/hub/classroom.py" leavers "$ROSTER" --admin "$HUB_ADMIN" --prefix "$1"
+}
+
+# Stops the servers of students removed from the roster; their work volumes stay, with one line each on how
+# to remove them.
+retire_leavers() {
+    local container volume user
+    for container in $(student_containers | leavers "$HUB_NAME-"); do
+        docker stop -t 10 "$container" >/dev/null  # DockerSpawner's containers remove themselves once stopped
+        docker rm -f "$container" >/dev/null 2>&1 || true
+        STOPPED_LEAVERS+=" ${container#"$HUB_NAME-"}"
+    done
+    for volume in $(work_volumes | leavers "$HUB_NAME-work-"); do
+        user=${volume#"$HUB_NAME-work-"}
+        local stopped=""
+        [[ " $STOPPED_LEAVERS " != *" $user "* ]] || stopped="son serveur est arrêté, "
+        say "$user n'est plus dans la liste de la classe : ${stopped}son travail est gardé dans le volume $volume" \
+            "(pour l'effacer : docker volume rm $volume)."
+    done
+}
+
 # --- start ------------------------------------------------------------------------------------------------
 
 # What the running hub was started with (images, roster, passwords, settings): when it changes, `make hub`
@@ -223,6 +247,7 @@ print_access() {
 }
 
 cmd_start() {
+    STOPPED_LEAVERS=""
     check_names
     check_roster
     check_images
@@ -235,6 +260,7 @@ cmd_start() {
     state=$(hub_state)
     if [[ "$state" == running &&
         "$(docker container inspect -f '{{index .Config.Labels "org.pytorch-lab.settings"}}' "$HUB_NAME")" == "$digest" ]]; then
+        retire_leavers
         wait_until_answering
         print_access
         return 0
@@ -244,6 +270,7 @@ cmd_start() {
         docker stop -t 20 "$HUB_NAME" >/dev/null
         docker rm "$HUB_NAME" >/dev/null
     fi
+    retire_leavers
     check_port
     docker network inspect "$HUB_NAME-net" >/dev/null 2>&1 ||
         docker network create --label "org.pytorch-lab.hub=$HUB_NAME" "$HUB_NAME-net" >/dev/null

@@ -1,7 +1,7 @@
 """hub/classroom.py: the roster and GPU parsing both the host check and the hub's config rely on."""
 
 import pytest
-from classroom import RosterError, device_for, parse_gpus, parse_roster
+from classroom import RosterError, device_for, docker_escape, leavers, parse_gpus, parse_roster
 
 pytestmark = pytest.mark.pure
 
@@ -45,3 +45,9 @@ def test_gpus_whole_gpus_and_mig_slices():
 def test_per_student_devices_are_round_robin():
     devices = ["GPU-a", "GPU-b", "MIG-c"]
     assert [device_for(i, devices) for i in range(7)] == ["GPU-a", "GPU-b", "MIG-c"] * 2 + ["GPU-a"]
+
+
+def test_leavers_are_found_by_dockerspawners_escaped_names():
+    assert docker_escape("jean.dupont_x-y") == "jean-2edupont-5fx-2dy"  # DockerSpawner 14's own escape, checked
+    names = ["h-work-alice", "h-work-bob", "h-work-jean-2edupont", "h-work-teacher", "other-work-zoe"]
+    assert leavers(names, "h-work-", {"alice", "jean.dupont", "teacher"}) == ["h-work-bob"]

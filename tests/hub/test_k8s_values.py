@@ -30,10 +30,16 @@ def schema():
     return yaml.safe_load((CHART / "values.schema.yaml").read_text())
 
 
+# What the README's `helm upgrade --install` adds on its command line (--set-file, --set-string).
+INSTALL_OVERRIDES = {"hub": {
+    "extraFiles": {"class-authenticator": {"stringData": (REPO / "hub" / "authenticator.py").read_text()}},
+    "config": {"SharedPasswordAuthenticator": {"user_password": "classpass12", "admin_password": "a" * 40}}}}
+
+
 @pytest.fixture(scope="module")
 def values():
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
-    return merged(defaults, yaml.safe_load(VALUES.read_text()))
+    return merged(merged(defaults, yaml.safe_load(VALUES.read_text())), INSTALL_OVERRIDES)
 
 
 def test_values_pass_the_chart_schema(schema, values):
@@ -54,6 +60,17 @@ def test_values_say_what_the_issue_asks(values):
     limits = [p.get("kubespawner_override", {}).get("extra_resource_limits", {}) for p in single["profileList"]]
     assert {} in limits and {"nvidia.com/gpu": "1"} in limits
     assert any(key.startswith("nvidia.com/mig-") for limit in limits for key in limit)
+
+
+def test_the_readme_installs_the_class_authenticator_file():
+    readme = (REPO / "README.md").read_text()
+    assert "--set-file hub.extraFiles.class-authenticator.stringData=hub/authenticator.py" in readme
+    hub = yaml.safe_load(VALUES.read_text())["hub"]
+    mount = hub["extraFiles"]["class-authenticator"]["mountPath"]
+    snippet = hub["extraConfig"]["class-authenticator"]
+    assert f'sys.path.insert(0, "{mount.rpartition("/")[0]}")' in snippet
+    assert "c.JupyterHub.authenticator_class = ClassAuthenticator" in snippet
+    assert "authenticator_class" not in hub["config"].get("JupyterHub", {})  # not the stock shared-password
 
 
 def pin(lock: Path, package: str) -> str:

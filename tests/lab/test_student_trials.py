@@ -228,6 +228,60 @@ time_stream_sync = synchronized_timer(lambda: time.perf_counter(), lambda: torch
 time_default_timer = synchronized_timer(timeit.default_timer)
 
 
+def time_sync_then_read_early(fn, device):
+    """Waits after fn(), but reads the clock before waiting."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    begin = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - begin
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return elapsed
+
+
+def time_stream_wait_first(fn, device):
+    """Empties the queue before starting the clock, and never waits for fn()'s own work."""
+    if device.type == "cuda":
+        torch.cuda.current_stream().synchronize()
+    begin = time.monotonic()
+    fn()
+    return time.monotonic() - begin
+
+
+def time_three_runs(fn, device, divide=False):
+    """A warm-up, then three timed runs; ``divide=False`` returns their total."""
+    wait = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    fn()
+    wait()
+    begin = time.perf_counter()
+    for _ in range(3):
+        fn()
+    wait()
+    total = time.perf_counter() - begin
+    return total / 3 if divide else total
+
+
+def time_processor_clock(fn, device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    begin = time.process_time()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.process_time() - begin
+
+
+def time_end_reading_only(fn, device):
+    """Forgets to subtract the start: returns what the clock says at the end."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter()
+
+
 def move_forgetting_result(x, device):
     x.to(device)
     return x
@@ -514,6 +568,67 @@ def evaluate_inference_mode(x, y, w, b):
         return torch.nn.functional.mse_loss(pred, y).item(), r2.item()
 
 
+def evaluate_switching_grad_off(x, y, w, b):
+    """Right values, but autograd stays off for the rest of the notebook."""
+    torch.set_grad_enabled(False)
+    pred = torch.addmm(b, x, w.T)
+    residual = ((y - pred) ** 2).sum()
+    return (residual / len(y)).item(), (1 - residual / ((y - y.mean()) ** 2).sum()).item()
+
+
+def evaluate_no_grad_uncalled(x, y, w, b):
+    with torch.no_grad:
+        return course.evaluate(x, y, w, b)
+
+
+def mse_float64_default(pred, y):
+    """Right value, but changes torch's default dtype for everything after."""
+    torch.set_default_dtype(torch.float64)
+    return torch.nn.functional.mse_loss(pred, y.view_as(pred))
+
+
+def split_global_seed(x, y, test_size, seed):
+    """Right split, but reseeds the notebook's global generator."""
+    torch.manual_seed(seed)
+    order = torch.randperm(len(x))
+    n_test = round(test_size * len(x))
+    return x[order[n_test:]], x[order[:n_test]], y[order[n_test:]], y[order[:n_test]]
+
+
+def stop_self_inequality(losses, tol):
+    """A NaN test written as ``v != v``: infinity passes through it."""
+    last = losses[-1]
+    if last != last:
+        return course.DIVERGED
+    if len(losses) < 2:
+        return None
+    before = losses[-2]
+    if last > before * (1 + 1e-4):
+        return course.DIVERGED
+    return course.CONVERGED if before - last <= tol * before else None
+
+
+def descent_plateau_is_rise(x, y, lr, tol, max_iter, progress=False):
+    """A hand-written loop that treats an equal loss as a rise."""
+    w = torch.zeros(1, x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(max_iter):
+        loss = torch.nn.functional.mse_loss(x @ w.T + b, y)
+        loss.backward()
+        with torch.no_grad():
+            for p in (w, b):
+                p -= lr * p.grad
+                p.grad = None
+        losses.append(loss.item())
+        if len(losses) > 1:
+            if not math.isfinite(losses[-1]) or losses[-1] >= losses[-2]:
+                return w, b, losses, course.DIVERGED
+            if (losses[-2] - losses[-1]) / losses[-2] < tol:
+                return w, b, losses, course.CONVERGED
+    return w, b, losses, course.MAX_ITER
+
+
 def evaluate_with_graph(x, y, w, b):
     pred = x @ w.T + b
     return ((pred - y) ** 2).mean().item(), (1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()).item()
@@ -634,6 +749,7 @@ TRIALS = [
     ("size_in_bytes", lambda x: x.numel() * 4, "float32 seulement"),
     ("values_with_n_bits", lambda n: 1 << n, PASS),
     ("values_with_n_bits", lambda n: 2 * n, r"pas 2 \* n"),
+    ("values_with_n_bits", lambda n: torch.full((), 2).pow(n), PASS),
     ("model_memory_gb", lambda n_params, bits: n_params * (bits / 8) / 10**9, PASS),
     ("model_memory_gb", lambda n_params, bits: n_params * (bits // 8) / 1e9, "division entière"),
     ("model_memory_gb", lambda n_params, bits: n_params * bits / 1e9, "gigaBITS"),
@@ -706,6 +822,10 @@ TRIALS = [
     ("choose_device", lambda: torch.device("cuda"), "sans GPU"),
     ("move_to", lambda x, device: x.to(device=device), PASS),
     ("move_to", move_forgetting_result, "RENVOIE"),
+    ("move_to", lambda x, device: x.to(device, x.dtype, False, True), PASS),
+    ("move_to", lambda x, device: x.to(device=device, non_blocking=True, copy=True, memory_format=torch.preserve_format),
+     PASS),
+    ("move_to", lambda x, device: x.cuda(non_blocking=True) if torch.device(device).type == "cuda" else x.cpu(), PASS),
     ("move_to", lambda x, device: x.cuda(), "en dur|device demandé"),
     ("add_on_device", lambda a, b: torch.add(a, b.to(a.device)), PASS),
     ("add_on_device", lambda a, b: a + b.to(device=a.device, dtype=a.dtype), PASS),
@@ -728,6 +848,12 @@ TRIALS = [
     ("time_on_device", time_stream_sync, PASS),
     ("time_on_device", lambda fn, device: time_with_events(fn, device, wait=False), r"end\.synchronize\(\)"),
     ("time_on_device", time_in_nanoseconds, "SECONDES"),
+    ("time_on_device", time_sync_then_read_early, "relue avant la fin"),
+    ("time_on_device", time_stream_wait_first, "pas APRÈS fn"),
+    ("time_on_device", time_three_runs, "TOTAL"),
+    ("time_on_device", lambda fn, device: time_three_runs(fn, device, divide=True), PASS),
+    ("time_on_device", time_processor_clock, "temps de calcul du PROCESSEUR"),
+    ("time_on_device", time_end_reading_only, "pas une durée"),
     # part 03: autograd
     ("derivatives", derivatives_autograd_grad, PASS),
     ("derivatives", derivatives_finite_differences, "backward"),
@@ -800,6 +926,12 @@ TRIALS = [
     pytest.param("gradient_descent", descent_never_stops_on_rise, "diverged", marks=pytest.mark.slow),
     ("evaluate", evaluate_inference_mode, PASS),
     ("evaluate", evaluate_with_graph, r"torch\.no_grad\(\)"),
+    ("evaluate", evaluate_switching_grad_off, "resté désactivé"),
+    ("evaluate", evaluate_no_grad_uncalled, "sans parenthèses"),
+    ("mse", mse_float64_default, "dtype par défaut"),
+    ("split", split_global_seed, "générateur aléatoire GLOBAL"),
+    ("should_stop", stop_self_inequality, "infini"),
+    pytest.param("gradient_descent", descent_plateau_is_rise, "plateau", marks=pytest.mark.slow),
     ("evaluate", lambda x, y, w, b: course.evaluate(x, y, w, b)[::-1], "Ordre inversé"),
     ("test_scores", lambda w, b, x_train, y_train, x_test, y_test: course.evaluate(x_test, y_test, w, b), PASS),
     ("test_scores", lambda w, b, x_train, y_train, x_test, y_test: course.evaluate(x_train, y_train, w, b),
@@ -808,6 +940,8 @@ TRIALS = [
     ("make_loader", lambda x, y, batch_size: DataLoader(TensorDataset(x, y), batch_size=batch_size),
      "shuffle=True"),
     ("make_loader", lambda x, y, batch_size: DataLoader(TensorDataset(x, y), shuffle=True), "batch_size=batch_size"),
+    ("make_loader", lambda x, y, batch_size: DataLoader(TensorDataset(x, y), batch_size, True, drop_last=True),
+     "jetées"),
     ("train_epoch", epoch_non_blocking, PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb.to(w.device), yb.to(w.device))), PASS),
     ("train_epoch", manual_epoch(lambda xb, yb, w, device: (xb, yb)), r"xb\.to\(device\)"),
