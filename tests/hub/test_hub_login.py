@@ -17,6 +17,8 @@ def login_hub(tmp_path_factory, images):
     from hubtest import Hub
 
     hub = Hub(tmp_path_factory.mktemp("login-hub"), ["alice"])
+    # the roster as French Excel saves it ("CSV (séparateur: point-virgule)"): Windows-1252, `;`, CRLF, a title row
+    hub.roster.write_bytes(b"Nom;Nom affich\xe9\r\nalice;Alice Martin\r\n")
     try:
         hub.run("start")
         yield hub
@@ -78,7 +80,9 @@ def test_the_kubernetes_values_load_the_same_authenticator(tmp_path, images):
     """deploy/k8s/values.yaml's extraConfig, with the file its extraFiles mounts, in JupyterHub 5.5 (the chart's)."""
     import json
 
-    from hubtest import HUB_IMAGE, REPO, docker
+    from hubtest import HUB_IMAGE
+
+    from tests.support.processes import REPO, docker
 
     out = docker("run", "--rm", "--network", "none", "--entrypoint", "python",
                  "-v", f"{REPO / 'deploy/k8s/values.yaml'}:/values.yaml:ro",

@@ -31,8 +31,12 @@ def schema():
 
 
 # What the README's `helm upgrade --install` adds on its command line (--set-file, --set-string).
+PROGRESS_FILES = {"progress-service": "hub/progress_service.py", "progress-store": "hub/progress_store.py",
+                  "progress-classroom": "hub/classroom.py", "progress-exercises": "hub/exercises.json",
+                  "progress-roster": "hub/class.example.csv"}
 INSTALL_OVERRIDES = {"hub": {
-    "extraFiles": {"class-authenticator": {"stringData": (REPO / "hub" / "authenticator.py").read_text()}},
+    "extraFiles": {"class-authenticator": {"stringData": (REPO / "hub" / "authenticator.py").read_text()},
+                   **{key: {"stringData": (REPO / path).read_text()} for key, path in PROGRESS_FILES.items()}},
     "config": {"SharedPasswordAuthenticator": {"user_password": "classpass12", "admin_password": "a" * 40}}}}
 
 
@@ -85,3 +89,19 @@ def test_one_jupyterhub_version_for_lab_hub_and_chart():
     assert lab == hub, "the lab's jupyterhub-singleuser and the hub must be the same version"
     assert lab.split(".")[:2] == chart_app_version.split(".")[:2], (
         f"jupyterhub {lab} in the image, but the chart runs JupyterHub {chart_app_version}")
+
+
+def test_the_progress_service_is_there_as_with_make_hub(values):
+    hub = values["hub"]
+    service = hub["services"]["progress"]
+    assert service["url"] == "http://hub:10101" and service["command"][1].endswith("/progress_service.py")
+    mounted = {entry["mountPath"].rsplit("/", 1)[1] for entry in hub["extraFiles"].values()}
+    assert {"progress_service.py", "progress_store.py", "classroom.py", "exercises.json"} <= mounted
+    assert "access:services!service=progress" in hub["config"]["Spawner"]["server_token_scopes"]
+    assert "access:services!service=progress" in hub["loadRoles"]["user"]["scopes"]
+    assert values["singleuser"]["extraEnv"]["LAB_PROGRESS_URL"].startswith("http://hub:10101/services/progress/")
+    assert {"port": 10101, "targetPort": 10101, "name": "progress"} in hub["service"]["extraPorts"]
+    readme = (REPO / "README.md").read_text()
+    for key, path in PROGRESS_FILES.items():
+        if key != "progress-roster":
+            assert f"--set-file hub.extraFiles.{key}.stringData={path}" in readme
