@@ -20,6 +20,7 @@ import torch
 from lab import regression as course
 from lab.checks import CheckFailed, as_float, call, expect_tensor, fresh_generator, ok, register_checks, require
 from lab.compare import Trace
+from lab.hints import observed
 from lab.simulated_gpu import DEVICE, copies_to_host, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
 from lab.solutions import regression as ref
 
@@ -247,7 +248,10 @@ def check_predict(predict) -> None:
             raise CheckFailed("Il manque le biais : x @ w.T + b.")
         expected = ref.predict(x, w, b)
     if not torch.allclose(pred.detach(), expected, rtol=1e-5, atol=1e-5):
-        raise CheckFailed("La prédiction n'est pas x @ w.T + b.")
+        seen = observed(pred.detach(), expected)
+        raise CheckFailed("La prédiction (de la bonne forme) n'a pas les bonnes valeurs." + (f"\n{seen}" if seen else "")
+                          + "\n👉 Comparez avec la formule du modèle linéaire des diapositives : un produit par les "
+                          "poids, puis le biais.")
     if pred.grad_fn is None:
         raise CheckFailed("La prédiction n'est plus reliée à w et b (pas de grad_fn) : gardez des opérations torch, "
                           "sans .detach(), .numpy() ni torch.no_grad().")
@@ -271,13 +275,15 @@ def check_mse(mse) -> None:
         raise CheckFailed("C'est la somme des carrés : la MSE est la MOYENNE des carrés (.mean()).")
     if not math.isclose(got.item(), expected.item(), rel_tol=1e-5):
         if math.isclose(got.item(), (pred - y).abs().mean().item(), rel_tol=1e-5):
-            raise CheckFailed("C'est la moyenne des écarts ABSOLUS (MAE) : la MSE élève les écarts au carré, "
-                              "((pred - y) ** 2).mean().")
+            raise CheckFailed("C'est la moyenne des écarts ABSOLUS (MAE) : la MSE élève les écarts au carré "
+                              "(sans valeur absolue).")
         if math.isclose(got.item(), ((pred - y) ** 2).sum().item() / (n - 1), rel_tol=1e-5):
-            raise CheckFailed("Vous divisez par n - 1 : la MSE est la moyenne, divisée par n, ((pred - y) ** 2).mean().")
+            raise CheckFailed("Vous divisez par n - 1 : la MSE est une moyenne, la somme divisée par n.")
         if math.isclose(got.item(), expected.item() ** 0.5, rel_tol=1e-5):
-            raise CheckFailed("C'est la racine de la MSE (RMSE) : la MSE est ((pred - y) ** 2).mean(), sans sqrt.")
-        raise CheckFailed("La valeur n'est pas la moyenne de (pred - y) ** 2.")
+            raise CheckFailed("C'est la racine de la MSE (RMSE) : la MSE s'arrête avant la racine carrée.")
+        seen = observed(got.detach(), expected.detach())
+        raise CheckFailed(f"La MSE vaut {got.item():.4g} au lieu de {expected.item():.4g}." + (f"\n{seen}" if seen else "")
+                          + "\n👉 Relisez la définition : les écarts prédiction - vérité, au carré, puis leur moyenne.")
     if got.grad_fn is None:
         raise CheckFailed("La MSE n'est plus reliée au graphe (pas de grad_fn) : backward() ne marcherait pas. "
                           "Utilisez des opérations torch (pas .item(), numpy ni math).")
@@ -391,8 +397,10 @@ def check_gd_step(gd_step) -> None:
                 raise CheckFailed(f"Le pas n°{step + 1} est faux alors que le premier était juste : les gradients "
                                   "s'accumulent d'un backward() à l'autre.\n👉 Remettez-les à zéro après la mise à "
                                   "jour : w.grad.zero_() et b.grad.zero_().")
-            raise CheckFailed(f"Après le pas n°{step + 1}, w ou b n'a pas la bonne valeur : w -= lr * w.grad et "
-                              "b -= lr * b.grad, avec le gradient de la MSE.")
+            seen = observed(w.detach(), w_ref)
+            raise CheckFailed(f"Après le pas n°{step + 1}, w ou b n'a pas la bonne valeur." + (f"\n{seen}" if seen else "")
+                              + "\n👉 Un pas descend le gradient de la MSE : chaque paramètre recule de lr fois son "
+                              "gradient (le signe, le facteur lr, le bon .grad ?).")
         loss = as_float(returned, "la perte renvoyée par gd_step")
         if not math.isclose(loss, loss_ref, rel_tol=1e-4, abs_tol=1e-6):
             raise CheckFailed(f"gd_step renvoie {loss:.5f} ; attendu la perte avant la mise à jour, {loss_ref:.5f}.")

@@ -55,8 +55,10 @@ RECORDED = _recorded_mistakes()
 ROWS = [(name, mistake) for name, known in RECORDED.items() for mistake in known]
 
 
-def test_the_records_were_found():
+def test_the_records_were_found_and_are_named():
     assert len(RECORDED) >= 15 and len(ROWS) >= 50
+    unnamed = [m.key for _, m in ROWS if m.key.rsplit("_", 1)[-1].isdigit()]
+    assert not unnamed, f"mistakes still keyed by position (give them a Mistake record with a name): {unnamed}"
 
 
 @pytest.mark.parametrize("exercise, mistake", ROWS, ids=[m.key for _, m in ROWS])
