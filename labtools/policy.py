@@ -76,6 +76,17 @@ RULE1_MIN_AGE_DAYS = 182
 RULE1_MAX_AGE_DAYS = 730
 
 
+# environment.yml's `- python=3.14.8` line (conda spec; `==` and a build string are tolerated).
+_PYTHON_PIN = re.compile(r"^\s*-\s*python\s*={1,2}\s*(\d+\.\d+(?:\.\d+)?)", re.M)
+
+
+def python_pin(environment_yml: str) -> str | None:
+    """The Python version environment.yml pins (3.14.8, or 3.14 for a loose pin), None without a pin. The image
+    build takes the exact one from `python -m labtools.policy python-pin` (docker/install-python.sh's PYTHON_PIN)."""
+    match = _PYTHON_PIN.search(environment_yml or "")
+    return match.group(1) if match else None
+
+
 def recommended_pythons(today: date) -> list[str]:
     """The `x.y` releases rule 1 recommends today: old enough, not too old, not past end of life."""
     return [f"{a}.{b}" for (a, b), (released, eol) in sorted(PYTHON_RELEASES.items())
@@ -180,7 +191,8 @@ USAGE = """usage: python -m labtools.policy COMMAND
   cuda [requirements.txt]           the CUDA major.minor of the lock's runtime (empty when none)
   fingerprint [REQUIREMENTS [ENV]]  the lock fingerprint (sha256 of requirements.txt then environment.yml)
   defaults                          the default settings, NAME=value (labtools/defaults.env)
-  lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)"""
+  lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)
+  python-pin [environment.yml]      the exact X.Y.Z Python pin (exit status 1 without one)"""
 
 
 def main(argv: list[str]) -> int:
@@ -195,6 +207,14 @@ def main(argv: list[str]) -> int:
         environment = Path(args[1]) if len(args) == 2 else requirements.with_name("environment.yml")
         print(lock_fingerprint(requirements.read_bytes(),
                                environment.read_bytes() if environment.exists() else None))
+        return 0
+    if command == "python-pin" and len(args) <= 1:
+        spec = Path(args[0]) if args else repo / "environment.yml"
+        pin = python_pin(spec.read_text(encoding="utf-8"))
+        if not pin or pin.count(".") != 2:
+            print(f"no exact 'python=X.Y.Z' pin in {spec}", file=sys.stderr)
+            return 1
+        print(pin)
         return 0
     if command == "lab-user" and not args:
         print(*lab_user(os.getuid(), os.getgid()))

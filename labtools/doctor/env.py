@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -18,12 +17,6 @@ from labtools.doctor.model import FAIL, OK, WARN, Check, CheckSpec, read_text
 
 IMAGE_ROOT = Path("/opt/lab")
 CONTAINER_JUPYTER_PORT = 8888
-
-
-def read_python_pin(environment_yml: str) -> str | None:
-    """The `- python=3.14.N` line of environment.yml (conda spec; `==` and a build string are tolerated)."""
-    m = re.search(r"^\s*-\s*python\s*={1,2}\s*(\d+\.\d+(?:\.\d+)?)", environment_yml or "", re.M)
-    return m.group(1) if m else None
 
 
 def check_python_pin(running: str, pin: str | None, in_image: bool, env_file: str) -> Check:
@@ -345,7 +338,7 @@ def _dataset_facts(f: EnvFacts) -> dict:
 
 ENV_CHECKS = [
     CheckSpec("python-pin", "env", "Python = la version épinglée dans environment.yml",
-              lambda f: {"running": platform.python_version(), "pin": read_python_pin(read_text(f.env_file) or ""),
+              lambda f: {"running": platform.python_version(), "pin": policy.python_pin(read_text(f.env_file) or ""),
                          "in_image": f.in_image, "env_file": str(f.env_file)}, check_python_pin),
     CheckSpec("python-age", "env", "règle 1 du cours : une version de Python ni trop récente ni trop ancienne",
               lambda f: {"version": sys.version_info[:2], "today": f.today}, check_python_age),

@@ -18,10 +18,10 @@ TODAY = dt.date(2026, 11, 27)  # 3.15 came out on 2026-10-01, 3.14 on 2025-10-07
 
 # ------------------------------------------------------------------------------------------------ Python
 def test_pin_is_read_from_the_real_environment_yml():
-    pin = env.read_python_pin((REPO / "environment.yml").read_text())
+    pin = policy.python_pin((REPO / "environment.yml").read_text())
     assert pin is not None and pin.startswith("3.14.")
-    assert env.read_python_pin("dependencies:\n  - python==3.14.2=h1234_cpython\n") == "3.14.2"
-    assert env.read_python_pin("dependencies:\n  - pip\n") is None
+    assert policy.python_pin("dependencies:\n  - python==3.14.2=h1234_cpython\n") == "3.14.2"
+    assert policy.python_pin("dependencies:\n  - pip\n") is None
 
 
 def test_pin_equal_or_different():

@@ -7,13 +7,14 @@ import re
 
 from image_helpers import in_image
 
+from labtools.policy import python_pin
 from tests.support.processes import REPO
 
 
 def pinned_python() -> str:
-    match = re.search(r"^\s*-\s*python=(\d+\.\d+\.\d+)\s*$", (REPO / "environment.yml").read_text(), re.M)
-    assert match, "environment.yml must pin python=X.Y.Z exactly"
-    return match.group(1)
+    pin = python_pin((REPO / "environment.yml").read_text())
+    assert pin and pin.count(".") == 2, "environment.yml must pin python=X.Y.Z exactly"
+    return pin
 
 
 def test_python_is_the_exact_pin_and_a_year_behind():
