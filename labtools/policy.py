@@ -176,6 +176,21 @@ def version_matches_pin(installed: str, pinned: str) -> bool:
         return installed == pinned
 
 
+def compare_with_lock(pins: list[Pin], installed: dict[str, str], marker_env: dict[str, str] | None = None,
+                      ignore: frozenset[str] = LOCAL_PACKAGES) -> dict:
+    """Installed distributions ({normalized name: version}) against the lock's pins that apply here (markers
+    evaluated for marker_env, default this interpreter); needs `packaging`. `expected`: how many pins apply;
+    `missing` [(name, pinned)], `different` [(name, pinned, installed)], `extra` [(name, installed)], sorted;
+    `ignore`d names (the course package) are never counted. The doctor and `make export` both report this."""
+    expected = {p.name: p.version for p in pins if p.applies(marker_env)}
+    ignore = frozenset(normalize_name(n) for n in ignore)
+    missing = sorted((n, v) for n, v in expected.items() if n not in installed and n not in ignore)
+    different = sorted((n, v, installed[n]) for n, v in expected.items()
+                       if n in installed and n not in ignore and not version_matches_pin(installed[n], v))
+    extra = sorted((n, v) for n, v in installed.items() if n not in expected and n not in ignore)
+    return {"expected": len(expected), "missing": missing, "different": different, "extra": extra}
+
+
 def cuda_from_lock(lock_text: str) -> str | None:
     """CUDA `major.minor` of the pinned nvidia-cuda-runtime[-cuNN] wheel: what the image's torch runs on."""
     match = re.search(r"^nvidia-cuda-runtime(?:-cu\d+)?==(\d+)\.(\d+)", lock_text or "", re.M)

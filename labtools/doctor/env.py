@@ -12,7 +12,7 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-from labtools import jupyter, policy
+from labtools import datasets, jupyter, policy
 from labtools.doctor.model import FAIL, OK, WARN, Check, CheckSpec, read_text
 
 IMAGE_ROOT = Path("/opt/lab")
@@ -81,18 +81,6 @@ def installed_distributions() -> tuple[dict[str, str], dict[str, list[str]]]:
         if name:
             found.setdefault(policy.normalize_name(name), []).append(d.version)
     return {n: v[0] for n, v in found.items()}, {n: v for n, v in found.items() if len(v) > 1}
-
-
-def compare_packages(pins: list[policy.Pin], installed: dict[str, str], marker_env: dict[str, str] | None = None,
-                     ignore=policy.LOCAL_PACKAGES) -> dict:
-    """Installed distributions against the lock's pins applicable to this platform (markers evaluated)."""
-    expected = {p.name: p.version for p in pins if p.applies(marker_env)}
-    ignore = {policy.normalize_name(n) for n in ignore}
-    missing = sorted((n, v) for n, v in expected.items() if n not in installed and n not in ignore)
-    different = sorted((n, v, installed[n]) for n, v in expected.items()
-                       if n in installed and n not in ignore and not policy.version_matches_pin(installed[n], v))
-    extra = sorted((n, v) for n, v in installed.items() if n not in expected and n not in ignore)
-    return {"expected": len(expected), "missing": missing, "different": different, "extra": extra}
 
 
 def _names(names: list[str], limit: int = 8) -> str:
@@ -248,24 +236,9 @@ def check_jupyter(expect: str, port: int, token: str | None, result: tuple[int |
 
 
 # --------------------------------------------------------------------------------------------------- data set
-def dataset_cache_file(data_home: str | None = None) -> Path:
-    home = data_home or os.environ.get("SCIKIT_LEARN_DATA") or os.path.join("~", "scikit_learn_data")
-    return Path(os.path.expanduser(home)) / "cal_housing_py3.pkz"
-
-
 def probe_dataset() -> tuple[bool, str]:
-    """lab.data.is_cached() when the course package provides it, else look for scikit-learn's cache file."""
-    try:
-        import lab.data as lab_data
-    except Exception:
-        lab_data = None
-    if lab_data is not None and hasattr(lab_data, "is_cached"):
-        try:
-            where = str(lab_data.cache_path()) if hasattr(lab_data, "cache_path") else "lab.data.is_cached()"
-            return bool(lab_data.is_cached()), where
-        except Exception as e:
-            return False, f"lab.data.is_cached() a échoué : {e}"
-    path = dataset_cache_file()
+    """Is California housing in scikit-learn's cache (labtools.datasets, the rule lab.data uses), and where."""
+    path = datasets.california_cache()
     return path.is_file(), str(path)
 
 
@@ -328,7 +301,7 @@ class EnvFacts:
         if self.lock_pins is None:
             return dict(facts, result=None)
         pins, unparsed = self.lock_pins
-        return dict(facts, result=compare_packages(pins, installed), unparsed=tuple(unparsed))
+        return dict(facts, result=policy.compare_with_lock(pins, installed), unparsed=tuple(unparsed))
 
 
 def _dataset_facts(f: EnvFacts) -> dict:
