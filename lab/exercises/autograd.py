@@ -10,7 +10,8 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, Trace, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
+from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
+from lab.compare import Trace
 from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 

@@ -19,7 +19,8 @@ from unittest import mock
 
 import torch
 
-from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok, register_checks, require
+from lab.checks import CheckFailed, as_float, call, fresh_generator, ok, register_checks, require
+from lab.compare import compare_with_reference
 from lab.devices import sync
 from lab.simulated_clock import SimulatedClock
 from lab.simulated_gpu import DEVICE as SIMULATED

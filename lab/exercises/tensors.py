@@ -10,17 +10,9 @@ import sys
 
 import torch
 
-from lab.checks import (
-    CheckFailed,
-    call,
-    compare_with_reference,
-    describe,
-    expect_tensor,
-    fresh_generator,
-    ok,
-    register_checks,
-    require,
-)
+from lab.checks import CheckFailed, call, expect_tensor, fresh_generator, ok, register_checks, require
+from lab.compare import compare_with_reference, describe
+from lab.hints import Mistake
 from lab.simulated_gpu import on_gpu, simulate
 from lab.solutions import tensors as ref
 
@@ -240,8 +232,9 @@ def check_positives_only(positives_only) -> None:
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x > 0, "x > 0 est le masque (des booléens) ; indexez avec : x[x > 0]."),
         (lambda x: x[x >= 0], "Strictement positifs : 0 n'en fait pas partie (x > 0)."),
-        (lambda x: torch.where(x > 0, x, 0.0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
-        (lambda x: x * (x > 0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
+        Mistake(lambda x: torch.where(x > 0, x, 0.0), "positives_zeroed",  # x * (x > 0) gives the same
+                "Les négatifs sont remplacés par 0 au lieu d'être retirés : le résultat doit être plus court que x, "
+                "un masque sélectionne."),
     ])
     ok("positives_only : un masque x[x > 0].")
 
@@ -432,7 +425,8 @@ def check_sum_even_columns(sum_even_columns) -> None:
 def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
     shapes = [(3, rng.randint(5, 12), rng.randint(5, 12)),
               (1, rng.randint(5, 12), rng.randint(5, 12)),  # a grey image: squeeze() would drop its channel
-              (rng.randint(2, 4), 1, rng.randint(5, 12))]
+              (rng.randint(2, 4), 1, rng.randint(5, 12)),
+              (rng.randint(2, 4), rng.randint(5, 12), 1)]  # squeeze(-1) then differs from doing nothing
     return [(torch.rand(shape, generator=g),) for shape in shapes]
 
 
