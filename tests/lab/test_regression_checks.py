@@ -1,4 +1,5 @@
-"""Part 5 checks, both directions: the reference passes; each classic mistake fails with its specific hint."""
+"""Part 5 checks beyond the trials table (tests/lab/trial_answers.py: right answers written differently, mistakes and
+their hints): stubs are not done, alternative right steps, early divergence, the test scores, or_reference."""
 
 
 import pytest
@@ -29,13 +30,6 @@ CHECKS = {
     "gradient_descent": ex.check_gradient_descent, "evaluate": ex.check_evaluate,
     "make_loader": ex.check_make_loader, "train_epoch": ex.check_train_epoch,
 }
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_reference_passes_every_time(name, capsys):
-    for _ in range(3):  # fresh random inputs each time
-        CHECKS[name](getattr(ref, name))
-        assert capsys.readouterr().out.startswith("✅")
 
 
 @pytest.mark.parametrize("name", CHECKS)
