@@ -33,7 +33,8 @@ def read_defaults(text: str) -> dict[str, str]:
         name, sep, value = line.partition("=")
         if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             raise ValueError(f"{DEFAULTS_FILE.name}: not a NAME=value line: {line!r}")
-        defaults[name.removeprefix("DEFAULT_")] = value
+        defaults[name[len("DEFAULT_"):] if name.startswith("DEFAULT_") else name] = value  # no removeprefix:
+        # scripts/doctor.py imports this module to tell an older Python that it is too old
     return defaults
 
 
