@@ -72,7 +72,7 @@ check_roster() {
     [[ -n "$ROSTER" ]] || die "no roster: ROSTER is empty." "Fix: make hub ROSTER=class.csv (one username per line)"
     local out
     out=$("$PYTHON" "$HERE/hub/classroom.py" roster "$ROSTER" --admin "$HUB_ADMIN" 2>&1) ||
-        die "${out#hub: error: }" "Fix the roster, then run make hub again; nothing was started."
+        die "${out#hub: error: }" "Corrigez la liste, puis relancez make hub ; rien n'a été démarré."
     ROSTER=$(cd "$(dirname "$ROSTER")" && pwd -P)/$(basename "$ROSTER")
     STUDENT_COUNT=$(echo "$out" | wc -l)
 }
@@ -132,23 +132,44 @@ check_port() {
 
 host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$PYTHON" "$HERE/hub/classroom.py" gpus; }
 
+# The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
+# image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
+gpu_unusable_reason() {
+    local decision
+    decision=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
+        decision="cpu : le diagnostic du GPU a échoué ($decision)"
+    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+}
+
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.
 check_gpu() {
-    local devices
-    devices=$(host_gpus | paste -sd, || true)
+    local why devices
     GPU_DEVICES=""
+    GPU_MODE=none
     case "$HUB_GPU" in
-        none) GPU_MODE=none ;;
-        auto) if [[ -n "$devices" ]]; then GPU_MODE=shared; else GPU_MODE=none; fi ;;
-        shared | per-student)
-            [[ -n "$devices" ]] ||
-                die "HUB_GPU=$HUB_GPU, but this host has no usable NVIDIA GPU (nvidia-smi -L lists none)." \
-                    "Fix: install the NVIDIA driver and Container Toolkit (make doctor), or HUB_GPU=none for a CPU class"
-            GPU_MODE=$HUB_GPU
-            if [[ "$HUB_GPU" == per-student ]]; then GPU_DEVICES=$devices; fi
-            ;;
-        *) die "HUB_GPU must be auto, none, shared or per-student, not '$HUB_GPU'." ;;
+        none) return 0 ;;
+        auto | shared | per-student) ;;
+        *) die "HUB_GPU=« $HUB_GPU » : les valeurs possibles sont auto, none, shared ou per-student." ;;
     esac
+    why=$(gpu_unusable_reason)
+    if [[ -n "$why" ]]; then
+        [[ "$HUB_GPU" == auto ]] ||
+            die "HUB_GPU=$HUB_GPU, mais les conteneurs des élèves ne peuvent pas utiliser le GPU : $why." \
+                "Correctif : make doctor dit quoi installer (pilote NVIDIA, NVIDIA Container Toolkit)," \
+                "ou une classe sur le CPU : make hub HUB_GPU=none"
+        say "HUB_GPU=auto : les élèves travaillent sur le CPU ($why)." >&2
+        return 0
+    fi
+    if [[ "$HUB_GPU" == per-student ]]; then
+        devices=$(host_gpus | paste -sd, || true)
+        [[ -n "$devices" ]] ||
+            die "HUB_GPU=per-student, mais nvidia-smi -L ne liste aucun GPU à répartir entre les élèves." \
+                "Correctif : make hub HUB_GPU=shared (tous les GPU pour tous), ou HUB_GPU=none"
+        GPU_DEVICES=$devices
+        GPU_MODE=per-student
+    else
+        GPU_MODE=shared
+    fi
 }
 
 # --- secrets: generated on the first start, mode 0600, printed once -----------------------------------------
@@ -330,7 +351,7 @@ cmd_status() {
 }
 
 cmd_progress() {
-    [[ "$(hub_state)" == running ]] || die "the hub $HUB_NAME is not running." "Fix: make hub"
+    [[ "$(hub_state)" == running ]] || die "le hub $HUB_NAME ne tourne pas." "Correctif : make hub"
     docker exec "$HUB_NAME" python /srv/jupyterhub/progress_service.py table
 }
 
@@ -378,6 +399,9 @@ case "${1:-}" in
     logs) exec docker logs "${@:2}" "$HUB_NAME" ;;
     backup) cmd_backup ;;
     progress) cmd_progress ;;
-    check) check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu && say "settings OK" ;;
+    check)
+        check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
+        say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
+        ;;
     *) die "usage: hub.sh start|stop|status|logs|backup|progress|check" ;;
 esac

@@ -26,10 +26,14 @@ from lab.simulated_gpu import DEVICE as SIMULATED
 from lab.simulated_gpu import copies_to_host, is_missing_cuda, on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
-_SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "
-                "b.to(a.device).")
+_SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : c'est b qui doit rejoindre "
+                "celui de a (là où sont les données), pas l'inverse.")
 _HARD_CODED = ("Ne codez pas \"cuda\" en dur (ici, il n'y a peut-être pas de GPU) : utilisez le device reçu "
                "ou celui d'un tenseur, x.to(device), b.to(a.device).")
+
+
+_MOVE_FALLBACK = ("Le résultat doit être sur le device reçu en argument, avec les mêmes valeurs ; .to() ne modifie "
+                  "pas le tenseur, il RENVOIE le tenseur déplacé.")
 
 
 def _no_cuda_hint(exc: BaseException) -> str | None:
@@ -76,10 +80,10 @@ def check_move_to(move_to) -> None:
         (lambda x, device: x.cpu(), "Utilisez le device demandé en argument : x.to(device)."),
     ]
     compare_with_reference(move_to, ref.move_to, real, name="move_to", on_error=_no_cuda_hint, mistakes=mistakes,
-                           hint="x.to(device)")
+                           hint=_MOVE_FALLBACK)
     with simulate():
         compare_with_reference(move_to, ref.move_to, simulated, name="move_to", on_error=_no_cuda_hint,
-                               mistakes=mistakes, hint="x.to(device)")
+                               mistakes=mistakes, hint=_MOVE_FALLBACK)
     ok("move_to renvoie x sur le device demandé (une copie s'il était ailleurs, x lui-même s'il y était déjà).")
 
 
@@ -138,7 +142,8 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
                                                                    "pas en gigabits : ne multipliez pas par 8."),
         (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, ("C'est en millisecondes ; on veut des "
                                                                          "secondes (sans * 1000).")),
-    ], hint="temps (s) = x.numel() * x.element_size() / (gigabytes_per_s * 1e9)")
+    ], hint=("Comptez les octets de x (nombre de valeurs × taille d'une valeur) et le débit en octets par "
+            "seconde (1 Go = 1e9 octets) ; le résultat est en secondes."))
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
 

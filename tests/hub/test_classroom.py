@@ -12,15 +12,18 @@ def test_roster_names_display_names_comments_and_header():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "no student"),
-    ("# only a comment\n\n", "no student"),
-    ("alice\nbob\nalice\n", "line 3: 'alice' is already on line 1"),
-    ("alice\nBob\n", "line 2: 'Bob' is not a usable username (use 'bob')"),
-    ("alice\njean dupont\n", "line 2: 'jean dupont' is not a usable username"),
-    ("élodie\n", "line 1: 'élodie' is not a usable username"),
-    ("alice\n../etc\n", "line 2: '../etc'"),
-    ("x" * 40 + "\n", "line 1"),
-    ("alice\nteacher\n", "line 2: 'teacher' is the teacher's (admin) account"),
+    ("", "aucun élève"),
+    ("# only a comment\n\n", "aucun élève"),
+    ("alice\nbob\nalice\n", "ligne 3 : « alice » est déjà à la ligne 1"),
+    ("alice\nBob\n", "ligne 2 : « Bob » n'est pas un identifiant utilisable (écrivez « bob »)"),
+    ("alice\njean dupont\n", "ligne 2 : « jean dupont » n'est pas un identifiant utilisable"),
+    ("élodie\n", "ligne 1 : « élodie » n'est pas un identifiant utilisable"),
+    ("alice\n../etc\n", "ligne 2 : « ../etc »"),
+    ("x" * 40 + "\n", "ligne 1"),
+    ("alice\nteacher\n", "ligne 2 : « teacher » est le compte de l'enseignant"),
+    ("alice;Alice\nbob,Bob\n", "ligne 2 : « bob,Bob » n'est pas un identifiant utilisable (ce fichier sépare les "
+                                 "colonnes par « ; »"),
+    ("alice;Martin;Alice\n", "ligne 1 : 3 colonnes"),
 ])
 def test_bad_rosters_name_the_line(text, message):
     with pytest.raises(RosterError) as error:

@@ -17,6 +17,8 @@ def login_hub(tmp_path_factory, images):
     from hubtest import Hub
 
     hub = Hub(tmp_path_factory.mktemp("login-hub"), ["alice"])
+    # the roster as French Excel saves it ("CSV (séparateur: point-virgule)"): Windows-1252, `;`, CRLF, a title row
+    hub.roster.write_bytes(b"Nom;Nom affich\xe9\r\nalice;Alice Martin\r\n")
     try:
         hub.run("start")
         yield hub

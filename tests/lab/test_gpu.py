@@ -25,7 +25,7 @@ MISTAKES = [
     ("choose_device", lambda: 42, "attendu un torch.device"),
     ("move_to", _move_without_assignment, "RENVOIE"),
     ("move_to", lambda x, device: x.cpu(), "device demandé"),
-    ("add_on_device", lambda a, b: a + b, "b.to\\(a.device\\)"),
+    ("add_on_device", lambda a, b: a + b, "rejoindre"),
     ("add_on_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
     ("estimated_transfer_time", lambda x, d: x.numel() / (d * 1e9), "element_size"),
     ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() / (d * 2**30), "1e9 octets"),
