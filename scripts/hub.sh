@@ -9,31 +9,36 @@
 #   hub.sh backup   one tarball per student's work volume, and a copy of the progress database, in BACKUP_DIR
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
-# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS
-# HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
+# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
+# HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
+# defaults are in labtools/defaults.env.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-IMAGE=${IMAGE:-pytorch-gpu-lab:latest}
-HUB_IMAGE=${HUB_IMAGE:-pytorch-gpu-lab-hub:latest}
-HUB_NAME=${HUB_NAME:-pytorch-hub}
-HUB_PORT=${HUB_PORT:-8000}
-HUB_BIND=${HUB_BIND:-127.0.0.1}
+# shellcheck source=../labtools/defaults.env
+source "$HERE/labtools/defaults.env"
+IMAGE=${IMAGE:-$DEFAULT_IMAGE}
+HUB_IMAGE=${HUB_IMAGE:-$DEFAULT_HUB_IMAGE}
+HUB_NAME=${HUB_NAME:-$DEFAULT_HUB_NAME}
+HUB_PORT=${HUB_PORT:-$DEFAULT_HUB_PORT}
+HUB_BIND=${HUB_BIND:-$DEFAULT_HUB_BIND}
 ROSTER=${ROSTER:-$PWD/class.csv}
-HUB_ADMIN=${HUB_ADMIN:-teacher}
+HUB_ADMIN=${HUB_ADMIN:-$DEFAULT_HUB_ADMIN}
 HUB_STATE_DIR=${HUB_STATE_DIR:-$PWD/hub-state}
-HUB_GPU=${HUB_GPU:-auto}
-HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-30}
-HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-2g}
-HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-1}
-HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-512}
-HUB_RUN_AS=${HUB_RUN_AS:-root}
+HUB_GPU=${HUB_GPU:-$DEFAULT_HUB_GPU}
+HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-$DEFAULT_HUB_IDLE_MINUTES}
+HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-$DEFAULT_HUB_MEM_LIMIT}
+HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-$DEFAULT_HUB_CPU_LIMIT}
+HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-$DEFAULT_HUB_PIDS_LIMIT}
+HUB_SHM_SIZE=${HUB_SHM_SIZE:-$DEFAULT_HUB_SHM_SIZE}
+HUB_SPAWN_TIMEOUT=${HUB_SPAWN_TIMEOUT:-$DEFAULT_HUB_SPAWN_TIMEOUT}
+HUB_RUN_AS=${HUB_RUN_AS:-$DEFAULT_HUB_RUN_AS}
 HUB_TLS_CERT=${HUB_TLS_CERT:-}
 HUB_TLS_KEY=${HUB_TLS_KEY:-}
 HUB_INSECURE_HTTP=${HUB_INSECURE_HTTP:-}
 BACKUP_DIR=${BACKUP_DIR:-$PWD/hub-backups}
 PYTHON=${PYTHON:-python3}
-START_TIMEOUT=${START_TIMEOUT:-180}
+START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_HUB_START_TIMEOUT}
 
 say() { echo "hub: $*"; }
 die() {
@@ -90,6 +95,9 @@ check_numbers() {
     { [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]]; } ||
         die "HUB_IDLE_MINUTES='$HUB_IDLE_MINUTES' must be a positive number of minutes (e.g. 30, or 0.5)."
     [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT='$HUB_MEM_LIMIT' must look like 2g or 512m."
+    [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE='$HUB_SHM_SIZE' must look like 1g or 512m."
+    { [[ "$HUB_SPAWN_TIMEOUT" =~ ^[0-9]+$ ]] && ((HUB_SPAWN_TIMEOUT >= 10)); } ||
+        die "HUB_SPAWN_TIMEOUT='$HUB_SPAWN_TIMEOUT' must be a number of seconds, at least 10."
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT='$HUB_CPU_LIMIT' must be a number of CPUs, e.g. 1 or 0.5."
     { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
         die "HUB_PIDS_LIMIT='$HUB_PIDS_LIMIT' must be a number of processes, at least 64."
@@ -230,7 +238,7 @@ settings_digest() {
         docker image inspect -f '{{.Id}}' "$HUB_IMAGE" "$IMAGE"
         cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
-        echo "$HUB_PIDS_LIMIT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
+        echo "$HUB_PIDS_LIMIT $HUB_SHM_SIZE $HUB_SPAWN_TIMEOUT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
     } | sha256sum | cut -c1-16
 }
 
@@ -315,7 +323,7 @@ cmd_start() {
         --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" \
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
-        --env "HUB_RUN_AS=$HUB_RUN_AS" \
+        --env "HUB_SHM_SIZE=$HUB_SHM_SIZE" --env "HUB_SPAWN_TIMEOUT=$HUB_SPAWN_TIMEOUT" --env "HUB_RUN_AS=$HUB_RUN_AS" \
         --label org.pytorch-lab.role=hub --label "org.pytorch-lab.hub=$HUB_NAME" \
         --label "org.pytorch-lab.settings=$digest" \
         "$HUB_IMAGE" >/dev/null

@@ -1,7 +1,8 @@
 """hub/classroom.py: the roster and GPU parsing both the host check and the hub's config rely on."""
 
 import pytest
-from classroom import RosterError, device_for, docker_escape, leavers, parse_gpus, parse_roster
+
+from hub.classroom import RosterError, device_for, docker_escape, leavers, parse_gpus, parse_roster
 
 pytestmark = pytest.mark.pure
 

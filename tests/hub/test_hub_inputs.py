@@ -8,7 +8,9 @@ import socket
 import subprocess
 
 import pytest
-from hubtest import HUB_IMAGE, docker
+from hubtest import HUB_IMAGE
+
+from tests.support.processes import docker
 
 CPU_ONLY = shutil.which("nvidia-smi") is None or subprocess.run(
     ["nvidia-smi", "-L"], check=False, capture_output=True).returncode != 0

@@ -80,7 +80,9 @@ def test_the_kubernetes_values_load_the_same_authenticator(tmp_path, images):
     """deploy/k8s/values.yaml's extraConfig, with the file its extraFiles mounts, in JupyterHub 5.5 (the chart's)."""
     import json
 
-    from hubtest import HUB_IMAGE, REPO, docker
+    from hubtest import HUB_IMAGE
+
+    from tests.support.processes import REPO, docker
 
     out = docker("run", "--rm", "--network", "none", "--entrypoint", "python",
                  "-v", f"{REPO / 'deploy/k8s/values.yaml'}:/values.yaml:ro",

@@ -4,7 +4,9 @@ included, their server is stopped and their work volume kept."""
 from __future__ import annotations
 
 import pytest
-from hubtest import HUB_IMAGE, docker
+from hubtest import HUB_IMAGE
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 

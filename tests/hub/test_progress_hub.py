@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hubtest import docker, wait_for
+from hubtest import wait_for
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 

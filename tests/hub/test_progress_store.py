@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "hub"))
-
-import progress_store as store  # noqa: E402  (hub/ is put on the path just above)
+from hub import progress_store as store
 
 pytestmark = pytest.mark.pure
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from classroom import RosterError, read_roster
+
+from hub.classroom import RosterError, read_roster
 
 pytestmark = pytest.mark.pure
 HUB = Path(__file__).resolve().parents[2] / "hub"
