@@ -30,11 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "hub"))
 
-from client import HubUser  # noqa: E402  (hub/ and scripts/ are put on the path just above)
-from measure_hub import ThrowawayHub, docker  # noqa: E402
+from measure_hub import ThrowawayHub, docker  # noqa: E402  (REPO and scripts/ are put on the path just above)
+
+from tests.support.browser import chromium, hub_login  # noqa: E402
+from tests.support.hub_client import HubUser  # noqa: E402
 
 SERVICE = "/services/progress"
 
@@ -107,19 +109,12 @@ def ttfb(port: int, token: str) -> tuple[float, float, int]:
 
 
 def browser_timings(url: str, password: str, rounds: int) -> list[dict]:
-    sys.path.insert(0, str(REPO / "tests" / "hub"))
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    from test_progress_hub import chromium
 
     driver = chromium()
     try:
-        driver.get(f"{url}/hub/login")
-        driver.find_element(By.NAME, "username").send_keys("teacher")
-        field = driver.find_element(By.NAME, "password")
-        field.send_keys(password)
-        field.submit()
-        WebDriverWait(driver, 60).until(lambda d: "/hub/login" not in d.current_url)
+        hub_login(driver, url, "teacher", password)
         driver.get(f"{url}{SERVICE}/")
         timings = []
         for _ in range(rounds):

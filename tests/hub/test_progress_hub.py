@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hubtest import wait_for
 
+from tests.support.browser import chromium, hub_login
 from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
@@ -90,19 +91,6 @@ def test_three_students_pass_fail_three_times_and_do_nothing(class_hub, teacher,
     assert "BLOQUÉ (3 échecs de suite sur « grid »)" in table and "Élève Chloe" in table
 
 
-def chromium():
-    """Headless Chromium from Debian's packages (chromium, chromium-driver), driven by selenium."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1700,900",
-                     "--lang=fr-FR"):
-        options.add_argument(argument)
-    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"))
-
-
 def test_the_teacher_sees_it_in_a_real_browser(class_hub, students, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
@@ -110,12 +98,7 @@ def test_the_teacher_sees_it_in_a_real_browser(class_hub, students, tmp_path):
 
     driver = chromium()
     try:
-        driver.get(f"{class_hub.url}/hub/login")
-        driver.find_element(By.NAME, "username").send_keys("teacher")
-        password = driver.find_element(By.NAME, "password")
-        password.send_keys(class_hub.password("admin"))
-        password.submit()
-        WebDriverWait(driver, 60).until(lambda d: "/hub/login" not in d.current_url)
+        hub_login(driver, class_hub.url, "teacher", class_hub.password("admin"))
         driver.get(f"{class_hub.url}{PAGE}")  # the hub's OAuth redirects, then the page
         WebDriverWait(driver, 60).until(expected_conditions.presence_of_element_located((By.ID, "progress")))
         bob = driver.find_element(By.CSS_SELECTOR, 'tr[data-user="bob"]').text
