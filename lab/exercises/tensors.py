@@ -225,7 +225,8 @@ def check_quantize_int8(quantize_int8) -> None:
         elif torch.equal(q, torch.trunc(x / scale).clamp(-128, 127).to(torch.int8)):
             hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / scale)."
         else:
-            hint = "q = torch.round(x / scale).to(torch.int8) avec scale = x.abs().max() / 127."
+            hint = ("Chaque valeur doit revenir à moins d'un demi-pas (scale / 2) de l'original : regardez l'arrondi et "
+                    "l'échelle choisie.")
         raise CheckFailed(f"Erreur de quantification max {error.max().item():.3g}, plus que scale / 2 = "
                           f"{scale / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
     ok(f"quantize_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
