@@ -12,6 +12,7 @@ import torch
 
 from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
 from lab.compare import Trace
+from lab.hints import observed
 from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 
@@ -221,9 +222,17 @@ def check_descent(descent, plot: bool = False) -> None:
         if torch.allclose(w.detach(), _descent_without_zeroing(w0, loss_fn, lr, n_steps), rtol=1e-4, atol=1e-5):
             raise CheckFailed("Les gradients s'accumulent d'une étape à l'autre : vous avez oublié de les remettre "
                               "à zéro.\n👉 Après la mise à jour : w.grad.zero_().")
+        ascent = w0.clone().requires_grad_(True)
+        ref.descent(ascent, loss_fn, -lr, n_steps)
+        if torch.allclose(w.detach(), ascent.detach(), rtol=1e-4, atol=1e-5):
+            raise CheckFailed(f"Après {n_steps} étapes, w s'éloigne du minimum : la perte MONTE, chaque pas suit le "
+                              "gradient au lieu d'aller contre lui.\n👉 Regardez le signe de la mise à jour : le "
+                              "gradient indique la direction où la perte augmente.", mistake="descent_wrong_sign")
+        seen = observed(w.detach(), expected.detach())
         raise CheckFailed(f"Après {n_steps} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
-                          f"{expected.detach().tolist()}.\n👉 Une étape : L = loss_fn(w) ; L.backward() ; sous "
-                          "torch.no_grad() : w -= lr * w.grad ; puis w.grad.zero_().")
+                          f"{expected.detach().tolist()}." + (f"\n{seen}" if seen else "")
+                          + "\n👉 Vérifiez chaque étape : la perte, son gradient, un pas de lr dans le sens qui fait "
+                          "baisser la perte, et des gradients remis à zéro.")
     if not recorder.used_autograd():
         raise CheckFailed(f"descent n'appelle pas backward() : le gradient ne vient pas d'autograd.\n👉 {_BY_HAND}")
     if plot:
@@ -275,7 +284,7 @@ def check_to_numpy(to_numpy) -> None:
         got = call(to_numpy, t, name="to_numpy", on_error=explain)
         if not isinstance(got, np.ndarray):
             raise CheckFailed(f"to_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
-                              "👉 t.detach().cpu().numpy()")
+                              "👉 .numpy() le fait, une fois t sorti du graphe et ramené sur le CPU.")
         if got.shape != tuple(t.shape) or not np.allclose(got, (values * 2).numpy()):
             raise CheckFailed(f"Le tableau n'a pas les valeurs de t (tenseur sur le {where}).")
         if t.grad_fn is None or not x.requires_grad:
@@ -291,8 +300,11 @@ def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     unary_ops = [torch.sin, torch.exp, torch.tanh, lambda t: t**2]
     binary_ops = [torch.add, torch.mul, torch.sub]
     y = rng.choice(binary_ops)(a, b)  # shared below
-    left = rng.choice(unary_ops)(rng.choice(binary_ops)(y, c))
-    right = rng.choice(unary_ops)(y)
+    # Two different unary operations: the right branch then always holds a name the left one lacks (a walk that
+    # follows only the first branch cannot look like one that merges nodes of the same name).
+    unary_left, unary_right = rng.sample(unary_ops, 2)
+    left = unary_left(rng.choice(binary_ops)(y, c))
+    right = unary_right(y)
     return rng.choice(binary_ops)(left, right).sum()
 
 
