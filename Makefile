@@ -81,7 +81,7 @@ SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' pl
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit test-arm64 lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub measure-progress
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -211,6 +211,9 @@ hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed
 
 measure-hub: build hub-image $(HOST_PY) ## spawn time for 1, 5, 10, 20, 30 students at once, memory, students per GB (MEASURE_HUB_ARGS=--save writes docs/)
 	$(HOST_PY) scripts/measure_hub.py $(MEASURE_HUB_ARGS)
+
+measure-progress: build hub-image $(HOST_PY) ## 30 students x 60 check events at once to the progress page: lost, duplicated, post latency, page TTFB and render (MEASURE_PROGRESS_ARGS: --help)
+	$(HOST_PY) scripts/measure_progress.py $(MEASURE_PROGRESS_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)
