@@ -67,9 +67,10 @@ VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
 LOCK_SHA256   = $$($(PYTHON) -m labtools.policy fingerprint)
 LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
+PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
-                --build-arg LOCK_CUDA=$(LOCK_CUDA) \
+                --build-arg LOCK_CUDA=$(LOCK_CUDA) --build-arg PYTHON_PIN=$(PYTHON_PIN) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
@@ -178,6 +179,7 @@ measure: build $(HOST_PY) ## time what a student waits for, beside the previous 
 # --- the class hub (hub/, scripts/hub.sh) ---
 hub-image: ## build the hub image (the lab's base and Python; JupyterHub, DockerSpawner, culler, proxy)
 	$(DOCKER_BUILD) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(HUB_IMAGE)-python \
+	  --build-arg PYTHON_PIN=$(PYTHON_PIN) \
 	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
 	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
 	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
