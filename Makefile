@@ -67,9 +67,10 @@ VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
 LOCK_SHA256   = $$($(PYTHON) -m labtools.policy fingerprint)
 LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
+PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
-                --build-arg LOCK_CUDA=$(LOCK_CUDA) \
+                --build-arg LOCK_CUDA=$(LOCK_CUDA) --build-arg PYTHON_PIN=$(PYTHON_PIN) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
@@ -81,7 +82,7 @@ SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' pl
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit test-arm64 lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub measure-progress
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -178,6 +179,7 @@ measure: build $(HOST_PY) ## time what a student waits for, beside the previous 
 # --- the class hub (hub/, scripts/hub.sh) ---
 hub-image: ## build the hub image (the lab's base and Python; JupyterHub, DockerSpawner, culler, proxy)
 	$(DOCKER_BUILD) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(HUB_IMAGE)-python \
+	  --build-arg PYTHON_PIN=$(PYTHON_PIN) \
 	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
 	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
 	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
@@ -211,6 +213,9 @@ hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed
 
 measure-hub: build hub-image $(HOST_PY) ## spawn time for 1, 5, 10, 20, 30 students at once, memory, students per GB (MEASURE_HUB_ARGS=--save writes docs/)
 	$(HOST_PY) scripts/measure_hub.py $(MEASURE_HUB_ARGS)
+
+measure-progress: build hub-image $(HOST_PY) ## 30 students x 60 check events at once to the progress page: lost, duplicated, post latency, page TTFB and render (MEASURE_PROGRESS_ARGS: --help)
+	$(HOST_PY) scripts/measure_progress.py $(MEASURE_PROGRESS_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)

@@ -39,9 +39,13 @@ need_running() { [[ "$(container_state)" == running ]] || die "le lab ne tourne 
 
 # The GPU decision, the build client check and the start-up probe are Python (labtools), standard library only.
 python_problem() {
-    command -v "$PYTHON" >/dev/null && return 0
-    echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; installez python3" \
-        "(Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    local fix="installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    if ! command -v "$PYTHON" >/dev/null; then
+        echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; $fix"
+    elif ! "$PYTHON" -S -c "import sys; sys.exit(sys.version_info[:2] < tuple(map(int, '$HOST_PYTHON_MIN'.split('.'))))"; then
+        echo "$PYTHON est trop ancien ($("$PYTHON" -S -c 'import platform; print(platform.python_version())' 2>&1)) :" \
+            "le lab a besoin sur l'hôte de Python $HOST_PYTHON_MIN ou plus récent ; $fix"
+    fi
 }
 need_python() {
     local problem
@@ -55,10 +59,10 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
 gpu_unusable_reason() {
-    local decision
-    decision=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+    local why
+    why=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
+        why="le diagnostic du GPU a échoué ($why)"
+    echo "$why"
 }
 
 # Sets LAB_UID/LAB_GID, who the lab runs as and who owns what it writes on the host: labtools.policy.lab_user's rule
