@@ -5,15 +5,16 @@ SHELL := /bin/bash
 # Lasting overrides (e.g. PORT = 8899) can go in local.mk, ignored by git.
 -include local.mk
 
-# Default names: labtools/policy.py holds them for the doctor, the tests and scripts/lab.sh too.
-policy_default = $(shell sed -n 's/^$(1) = "\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' labtools/policy.py)
-IMAGE         ?= $(call policy_default,DEFAULT_IMAGE)## image name:tag
-CONTAINER     ?= $(call policy_default,DEFAULT_CONTAINER)## name of the lab container
-PORT          ?= $(call policy_default,DEFAULT_PORT)## host port, published on 127.0.0.1 only
+# The defaults of the settings below (DEFAULT_IMAGE...) live in labtools/defaults.env, which bash and Python read too.
+include labtools/defaults.env
+IMAGE         ?= $(DEFAULT_IMAGE)## image name:tag
+CONTAINER     ?= $(DEFAULT_CONTAINER)## name of the lab container
+PORT          ?= $(DEFAULT_PORT)## host port, published on 127.0.0.1 only
 WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work directory
-GPU           ?= auto## auto | on | off
-SHM_SIZE      ?= 2g## shared memory for DataLoader workers
+GPU           ?= $(DEFAULT_GPU)## auto | on | off
+SHM_SIZE      ?= $(DEFAULT_SHM_SIZE)## shared memory for DataLoader workers
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
+PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
 CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
 DATA_OFFLINE  ?=## 1: the build does not try to download the data set (local copy or nothing)
@@ -28,43 +29,46 @@ SOLUTIONS_DIR ?= $(CURDIR)/solutions## where `make solutions` writes the solved 
 LOCK_ARGS     ?=## extra options for uv pip compile in `make lock`, e.g. --upgrade or --upgrade-package torch
 LOCK_OUTPUT   ?= requirements.txt## where `make lock` writes the hashed lock
 # The class hub (make hub): JupyterHub + DockerSpawner, one lab container per student.
-HUB_IMAGE     ?= pytorch-gpu-lab-hub:latest## hub image name:tag
-HUB_NAME      ?= pytorch-hub## hub container; prefix of its network, students' containers and volumes
-HUB_PORT      ?= 8000## the hub's host port
-HUB_BIND      ?= 127.0.0.1## host address the hub is published on (beyond loopback: TLS, or HUB_INSECURE_HTTP=1)
+HUB_IMAGE     ?= $(DEFAULT_HUB_IMAGE)## hub image name:tag
+HUB_NAME      ?= $(DEFAULT_HUB_NAME)## hub container; prefix of its network, students' containers and volumes
+HUB_PORT      ?= $(DEFAULT_HUB_PORT)## the hub's host port
+HUB_BIND      ?= $(DEFAULT_HUB_BIND)## host address the hub is published on (beyond loopback: TLS, or HUB_INSECURE_HTTP=1)
 ROSTER        ?= $(CURDIR)/class.csv## the class: one username per line, optional display name (alice,Alice Martin)
-HUB_ADMIN     ?= teacher## the teacher's (admin) username
+HUB_ADMIN     ?= $(DEFAULT_HUB_ADMIN)## the teacher's (admin) username
 HUB_STATE_DIR ?= $(CURDIR)/hub-state## the generated passwords and tokens (mode 0600)
-HUB_GPU       ?= auto## auto | none | shared (every student sees every GPU) | per-student (one GPU or MIG slice each)
-HUB_IDLE_MINUTES ?= 30## idle servers are stopped after this many minutes (their work stays)
-HUB_MEM_LIMIT ?= 2g## memory limit per student
-HUB_CPU_LIMIT ?= 1## CPUs per student
-HUB_PIDS_LIMIT ?= 512## processes per student
-HUB_RUN_AS    ?= root## root: the start script remaps the student, then drops root | uid:gid: start as that user (like KubeSpawner)
+HUB_GPU       ?= $(DEFAULT_HUB_GPU)## auto | none | shared (every student sees every GPU) | per-student (one GPU or MIG slice each)
+HUB_IDLE_MINUTES ?= $(DEFAULT_HUB_IDLE_MINUTES)## idle servers are stopped after this many minutes (their work stays)
+HUB_MEM_LIMIT ?= $(DEFAULT_HUB_MEM_LIMIT)## memory limit per student
+HUB_CPU_LIMIT ?= $(DEFAULT_HUB_CPU_LIMIT)## CPUs per student
+HUB_PIDS_LIMIT ?= $(DEFAULT_HUB_PIDS_LIMIT)## processes per student
+HUB_SHM_SIZE  ?= $(DEFAULT_HUB_SHM_SIZE)## shared memory per student (DataLoader workers)
+HUB_SPAWN_TIMEOUT ?= $(DEFAULT_HUB_SPAWN_TIMEOUT)## seconds a student's server may take to start
+HUB_RUN_AS    ?= $(DEFAULT_HUB_RUN_AS)## root: the start script remaps the student, then drops root | uid:gid: start as that user (like KubeSpawner)
 HUB_TLS_CERT  ?=## PEM certificate (chain) for HTTPS
 HUB_TLS_KEY   ?=## PEM private key for HTTPS
 HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
 BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
              HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
-             HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
+             HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
 export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
 export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
-       HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
+       HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
 
 comma        := ,
 VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
-LOCK_SHA256   = $$(cat requirements.txt environment.yml | sha256sum | cut -d' ' -f1)
+LOCK_SHA256   = $$($(PYTHON) -m labtools.policy fingerprint)
 LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
                 --build-arg LOCK_CUDA=$(LOCK_CUDA) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
+                $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
                 $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
@@ -74,7 +78,7 @@ SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' pl
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -90,12 +94,14 @@ stage-data:
 	  || cp "$(HOUSING_CSV)" docker/seed-data/cal_housing.csv; \
 	elif [ -e docker/seed-data/cal_housing.csv ]; then rm -f docker/seed-data/cal_housing.csv; fi
 
-# `make lab` checks its inputs before the build starts; every build checks the build client and IMAGE.
+# Each target checks its inputs once, before anything slow (scripts/lab/preflight.sh): `make lab` all of them before
+# the build, which then skips its own check; any other build checks the build client and IMAGE.
+CHECKED_BY_LAB := $(filter lab,$(MAKECMDGOALS))
 preflight:
 	@$(LAB) preflight lab
 
-build: $(if $(filter lab,$(MAKECMDGOALS)),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
-	@$(LAB) preflight build
+build: $(if $(CHECKED_BY_LAB),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
+	@$(if $(CHECKED_BY_LAB),true,$(LAB) preflight build)
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
@@ -104,7 +110,7 @@ rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what
 	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && $(LAB) changes "$$before"
 
 lab: preflight build ## start JupyterLab (inputs checked first, builds if needed, reuses a running lab with the same settings), print its URL
-	@$(LAB) start
+	@$(LAB) start --checked
 
 stop: ## stop the lab (the work directory stays)
 	@$(LAB) stop
@@ -146,7 +152,7 @@ test-unit: ## run the unit tests with a host Python that has torch (no Docker)
 lint: $(HOST_PY) ## ruff the Python code, hadolint the Dockerfiles, shellcheck the shell scripts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/hadolint docker/Dockerfile hub/Dockerfile
-	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh .ci/run .ci/*.sh
+	$(VENV)/bin/shellcheck docker/*.sh scripts/*.sh scripts/lab/*.sh .ci/run .ci/*.sh
 
 bench: build ## measure host<->GPU copies vs compute in the lab container (results in WORK_DIR/bench)
 	@$(LAB) bench $(BENCH_ARGS)
@@ -183,8 +189,11 @@ hub-status: ## who has a running server, since when, idle for how long
 hub-logs: ## show the hub's logs
 	@scripts/hub.sh logs
 
-hub-backup: ## one tarball per student's work volume, in BACKUP_DIR
+hub-backup: ## one tarball per student's work volume, and the progress database, in BACKUP_DIR
 	@scripts/hub.sh backup
+
+hub-progress: ## the class's progress (the teacher's page /services/progress/, in the terminal)
+	@scripts/hub.sh progress
 
 hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed) and hub/proxy/package-lock.json
 	$(HOST_PY) -m uv pip compile --universal --python-version 3.14 --generate-hashes $(LOCK_ARGS) \

@@ -1,17 +1,20 @@
 # JupyterHub for a class (`make hub`): DockerSpawner starts the lab image once per student, on the hub's
 # private Docker network, with a named volume as the student's work folder; SharedPasswordAuthenticator lets
 # only the roster in; jupyterhub-idle-culler stops idle servers. Every setting comes from the environment
-# that scripts/hub.sh gives the hub container (the README's hub section lists them).
+# that scripts/hub.sh gives the hub container, every one of them (their defaults: labtools/defaults.env, which
+# hub.sh reads; no second copy here).
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from authenticator import ClassAuthenticator
 from classroom import device_for, read_roster
+from roster_sync import forget_users_not_in
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 
 NAME = os.environ["HUB_NAME"]  # prefix of everything this hub creates: containers, volumes, network
-ADMIN = os.environ.get("HUB_ADMIN", "teacher")
+ADMIN = os.environ["HUB_ADMIN"]
 DATA = "/srv/jupyterhub/data"  # the hub's own volume: database and cookie secret, never mounted in a student's
 SECRETS = "/srv/jupyterhub/secrets"  # read-only, from the host's HUB_STATE_DIR (mode 0600)
 WORK = "/home/student/work"
@@ -39,12 +42,16 @@ c.JupyterHub.cookie_secret_file = f"{DATA}/jupyterhub_cookie_secret"
 c.JupyterHub.cleanup_servers = False
 c.JupyterHub.last_activity_interval = 60
 
-# --- who may log in ---
-c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = secret("class-password")
-c.SharedPasswordAuthenticator.admin_password = secret("admin-password")
+# --- who may log in (hub/authenticator.py: the typed name is normalised before the admin check) ---
+c.JupyterHub.authenticator_class = ClassAuthenticator
+c.ClassAuthenticator.user_password = secret("class-password")
+c.ClassAuthenticator.admin_password = secret("admin-password")
 c.Authenticator.allowed_users = set(roster_index)
 c.Authenticator.admin_users = {ADMIN}
+
+# --- the roster is the law (hub/roster_sync.py): who left it is deleted, tokens included, before the hub starts ---
+c.Authenticator.allow_existing_users = False
+forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 
 # --- one lab container per student ---
 c.JupyterHub.spawner_class = "docker"
@@ -59,12 +66,12 @@ c.DockerSpawner.notebook_dir = WORK
 c.DockerSpawner.default_url = "/lab"
 c.DockerSpawner.volumes = {f"{NAME}-work-{{username}}": WORK}
 c.DockerSpawner.extra_create_kwargs = {"labels": {"org.pytorch-lab.role": "hub-student", "org.pytorch-lab.hub": NAME}}
-c.DockerSpawner.mem_limit = os.environ.get("HUB_MEM_LIMIT", "2G").upper()  # JupyterHub wants 2G, not 2g
-c.DockerSpawner.cpu_limit = float(os.environ.get("HUB_CPU_LIMIT", "1"))
-c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ.get("HUB_SPAWN_TIMEOUT", "180"))
+c.DockerSpawner.mem_limit = os.environ["HUB_MEM_LIMIT"].upper()  # JupyterHub wants 2G, not 2g
+c.DockerSpawner.cpu_limit = float(os.environ["HUB_CPU_LIMIT"])
+c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ["HUB_SPAWN_TIMEOUT"])
 host_config = {
-    "pids_limit": int(os.environ.get("HUB_PIDS_LIMIT", "512")),
-    "shm_size": os.environ.get("HUB_SHM_SIZE", "1g"),
+    "pids_limit": int(os.environ["HUB_PIDS_LIMIT"]),
+    "shm_size": os.environ["HUB_SHM_SIZE"],
     "security_opt": ["no-new-privileges:true"],
     # The start script runs as root only to give the student's files their uid, then drops to the student;
     # these five capabilities are all it needs, and the student keeps none of them.
@@ -73,11 +80,11 @@ host_config = {
 }
 # HUB_RUN_AS=uid:gid: start the student directly as that user, without root or any capability, as KubeSpawner
 # does on Kubernetes (uid 1000, fsGid 100); the start script then skips the remap and only seeds notebooks.
-RUN_AS = os.environ.get("HUB_RUN_AS", "root")
+RUN_AS = os.environ["HUB_RUN_AS"]
 if RUN_AS != "root":
     c.DockerSpawner.extra_create_kwargs["user"] = RUN_AS
     del host_config["cap_add"]
-GPU = os.environ.get("HUB_GPU", "none")  # none | shared | per-student (scripts/hub.sh resolves auto)
+GPU = os.environ["HUB_GPU"]  # none | shared | per-student (scripts/hub.sh resolves auto)
 GPU_DEVICES = [device for device in os.environ.get("HUB_GPU_DEVICES", "").split(",") if device]
 
 
@@ -97,7 +104,7 @@ def host_config_for(spawner) -> dict:
 c.DockerSpawner.extra_host_config = host_config_for
 
 # --- idle servers are stopped (their volume stays) ---
-idle_seconds = max(10, round(float(os.environ.get("HUB_IDLE_MINUTES", "30")) * 60))
+idle_seconds = max(10, round(float(os.environ["HUB_IDLE_MINUTES"]) * 60))
 c.JupyterHub.services = [
     {"name": "idle-culler",
      "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle_seconds}",
@@ -111,3 +118,25 @@ c.JupyterHub.load_roles = [
     {"name": "hub-status", "services": ["hub-status"],
      "scopes": ["list:users", "read:users", "read:users:activity", "read:servers"]},
 ]
+
+# --- the teacher's progress page (hub/progress_service.py, /services/progress/) ---
+# Each student's server posts its check events there with its own token (lab/progress.py); the service takes the
+# student's name from the token. Only the teacher and the admins can read the page. Its SQLite file is in the
+# hub's data volume: it survives a hub restart, a roster change and a rebuilt hub image.
+PROGRESS_PORT = 10101
+c.JupyterHub.services.append({
+    "name": "progress",
+    "url": f"http://{NAME}:{PROGRESS_PORT}",  # reachable by the proxy and by the students' servers (private net)
+    "command": [sys.executable, "/srv/jupyterhub/progress_service.py"],
+    "environment": {"PROGRESS_DB": f"{DATA}/progress.sqlite", "PROGRESS_TEACHERS": ADMIN,
+                    "PROGRESS_ROSTER": "/srv/jupyterhub/roster.csv"},
+    "oauth_no_confirm": True,
+    "display": False,  # not in the students' Services menu: the page is the teacher's
+})
+c.JupyterHub.load_roles.append(
+    # Students may reach the service (to post their events; its pages answer them 403), nothing more.
+    {"name": "user", "scopes": ["self", "access:services!service=progress"]})
+# The server's own token ($JUPYTERHUB_API_TOKEN, which kernels inherit) gets that access too, on top of the
+# default `server` role's two scopes.
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services!service=progress"]
+c.Spawner.environment = {"LAB_PROGRESS_URL": f"http://{NAME}:{PROGRESS_PORT}/services/progress/api/events"}

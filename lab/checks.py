@@ -21,9 +21,11 @@ for the common errors, a French sentence.
 Every public ``check_<exercise>`` of ``lab/exercises/<part>.py`` is wrapped once by ``register_checks`` (called at
 the bottom of each part's module): each call then ends in one ``CheckResult`` (passed, failed with the known
 mistake's key, or not done) handed to the listeners added with ``add_listener`` (the progress record, for one).
-A listener never changes what the check does: its errors are swallowed. In a Jupyter kernel, a check of an
-exercise not done yet prints its ⏳ line instead of raising, so that "Run all" goes on to the end; a wrong answer
-(❌) raises, and "Run all" stops there (``lab.kernel``). Plain Python (scripts, pytest) always raises.
+A listener never changes what the check does: its errors are swallowed. The same wrapper runs each call under
+``lab.check_state.guarded``: global state the student's function left changed (grad mode, default dtype, a
+reseeded RNG) fails the check, and is put back either way. In a Jupyter kernel, a check of an exercise not done
+yet prints its ⏳ line instead of raising, so that "Run all" goes on to the end; a wrong answer (❌) raises, and
+"Run all" stops there (``lab.kernel``). Plain Python (scripts, pytest) always raises.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from typing import Any, Literal
 
 import torch
 
-from lab import feedback
+from lab import check_state, feedback, hints
 
 __all__ = [
     "CheckFailed",
@@ -131,7 +133,8 @@ def _wrap_check(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
     @functools.wraps(fn)
     def checked(*args: Any, **kwargs: Any) -> Any:
         try:
-            value = fn(*args, **kwargs)
+            with check_state.guarded(lambda key, hint: CheckFailed(hint, mistake=key)):
+                value = fn(*args, **kwargs)
         except NotDone as exc:
             _notify(CheckResult(part, exercise, "not_done", None, str(exc), time.time()))
             if feedback.in_kernel():  # "Run all" goes on: the ⏳ line, no error
@@ -339,10 +342,12 @@ class Trace(torch.overrides.TorchFunctionMode):
         return None
 
 
-#: Ways values leave torch for Python: each is a loop in disguise in an exercise about patterns.
+_NUMPY = "`.numpy()` (ou np.array) fait faire le travail par NumPy, puis revient à torch"
+#: Ways values leave torch for Python: each is a loop in disguise in an exercise about patterns (NumPy is not a
+#: loop: the work leaves torch, and the GPU, for NumPy and back).
 _PYTHON_LEVEL = [
     (("tolist",), "`.tolist()` copie les valeurs dans des listes Python, que votre code parcourt ensuite"),
-    (("numpy", "__array__"), "`.numpy()` (ou np.array) fait faire le travail par NumPy, puis revient à torch"),
+    (("numpy", "__array__"), _NUMPY),
     (("unbind", "__iter__"), "`for ... in x` parcourt le tenseur en Python, une ligne (ou une valeur) à la fois"),
     (("item", "__float__", "__int__", "__index__", "__bool__"),
      "`.item()` (ou float(), int(), un `if` sur une valeur) lit les valeurs une à une en Python"),
@@ -506,9 +511,14 @@ def compare_with_reference(
         got = call(fn, *given, name=name, on_error=on_error, record=recorder)
         if max_ops is not None:
             python = recorder.python_level()
+            if python == _NUMPY:
+                raise CheckFailed(f"« {name} » sur un {describe(args[0])} : {python}. Le calcul sort de torch (et du GPU "
+                                  "quand il y en a un) pour un aller-retour par NumPy.\n👉 Restez en torch : les mêmes "
+                                  "opérations existent sur les tenseurs, avec dim=.", mistake="numpy_round_trip")
             if python or recorder.count > max_ops:
                 what = python or f"il effectue {recorder.count} opérations torch"
-                raise CheckFailed(f"« {name} » sur un {describe(args[0])} : {what}. C'est une boucle.\n👉 {loop_hint}")
+                raise CheckFailed(f"« {name} » sur un {describe(args[0])} : {what}. C'est une boucle.\n👉 {loop_hint}",
+                                  mistake="python_loop")
         if not modifies_inputs:
             failure = mutation(fn, given, before, name)
             if failure is not None:
@@ -528,11 +538,17 @@ def compare_with_reference(
         except Exception:  # a mistake that cannot even run on these inputs is not this one
             return False
 
-    found = next((wrong_hint for mistake, wrong_hint in mistakes if matches(mistake)), hint)
+    known = [hints.as_mistake(entry, name, index) for index, entry in enumerate(mistakes)]
+    found = next((mistake for mistake in known if matches(mistake.fn)), None)
     args, got, expected = wrong[0]
     inputs_text = ", ".join(describe(a) for a in args)
     message = f"{name}({inputs_text}) :\n{_difference(got, expected, 'le résultat')}"
-    if found:
-        message += f"\n👉 {found}"
+    if found is not None:
+        raise CheckFailed(f"{message}\n👉 {found.hint}", mistake=found.key)
+    seen = hints.observed(got, expected)  # what is visibly wrong in this answer, never the solution
+    if seen:
+        message += f"\n{seen}"
+    if hint:
+        message += f"\n👉 {hint}"
     raise CheckFailed(message)
 

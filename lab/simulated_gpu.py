@@ -5,7 +5,9 @@ the CPU (``on_host``). Underneath, everything is ordinary CPU memory; what is si
 enforces:
 
 * ``x.to(device)``, ``x.to("cuda")``, ``x.cuda()`` move a host tensor to the GPU (a copy, as on a real GPU);
-  ``x.cpu()`` / ``x.to("cpu")`` bring it back; moving to where a tensor already is returns it unchanged;
+  ``x.cpu()`` / ``x.to("cpu")`` bring it back; moving to where a tensor already is returns it unchanged. Every
+  argument form real torch accepts works (dtype, ``non_blocking``, ``copy``, ``memory_format``, another tensor):
+  real torch parses the call, with the devices named as the CPU, and only the placement is simulated;
 * an operation that mixes a GPU tensor and a host tensor raises torch's own device-mismatch error;
 * ``.numpy()`` (or ``np.asarray``) of a GPU tensor raises torch's own error, as CUDA does;
 * copies back to the host are counted (``copies_to_host()``), so a check can see data brought back to the CPU
@@ -77,37 +79,71 @@ def copies_to_host() -> int:
     return _TRANSFERS["to_host"]
 
 
-def _move(func, args, kwargs) -> torch.Tensor:
-    self, rest = args[0], args[1:]
-    dtype = None
-    here = _OnGpu if isinstance(self, _OnGpu) else type(self)  # a plain tensor is on the host
+def _placement(device: Any, here: type) -> type:
+    """The placement a device argument names: the simulated GPU for cuda (and an index, as torch reads it)."""
+    device = torch.device("cuda", device) if isinstance(device, int) else torch.device(device)
+    if device.type == "cuda":
+        return _OnGpu
+    if device.type == "cpu":
+        return _OnHost if here is _OnGpu else here
+    raise RuntimeError(f"appareil inattendu dans cette vérification : {device}")
+
+
+def _is_device(value: Any) -> bool:
+    return isinstance(value, (str, torch.device)) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _to_arguments(func, rest: list, kwargs: dict, here: type) -> tuple[type, list, dict]:
+    """Where the call moves the tensor, and the same call with every device named as the CPU, for real torch.
+
+    Real torch then parses the whole signature itself (dtype, non_blocking, copy, memory_format, a tensor whose
+    dtype to take; and refuses what it refuses) and does the conversion; only the device is ours.
+    """
+    if func is torch.Tensor.cpu:
+        return (_OnHost if here is _OnGpu else here), ["cpu"], kwargs
     if func is torch.Tensor.cuda:
-        target = _OnGpu
-    elif func is torch.Tensor.cpu:
-        target = _OnHost if here is _OnGpu else here
-    elif rest and isinstance(rest[0], torch.Tensor):  # x.to(other): other's device and dtype
-        dtype = rest[0].dtype
-        target = _OnGpu if isinstance(rest[0], _OnGpu) else (_OnHost if here is _OnGpu else here)
-    else:
-        device, dtype, _, _ = torch._C._nn._parse_to(*rest, **kwargs)
-        if device is None:
-            target = here
-        elif device.type == "cuda":
-            target = _OnGpu
-        elif device.type == "cpu":
-            target = _OnHost if here is _OnGpu else here
+        device = rest.pop(0) if rest else kwargs.pop("device", None)
+        if device is not None and _placement(device, here) is not _OnGpu:
+            raise RuntimeError(f"Invalid device, must be cuda device, got {device}")
+        if rest:
+            kwargs["non_blocking"] = rest.pop(0)
+        if rest:
+            raise TypeError(f"cuda() takes at most 2 positional arguments ({len(rest) + 2} given)")
+        return _OnGpu, ["cpu"], kwargs
+    first = rest[0] if rest else None
+    if isinstance(first, torch.Tensor) or isinstance(kwargs.get("tensor"), torch.Tensor):
+        other = first if isinstance(first, torch.Tensor) else kwargs["tensor"]
+        target = _OnGpu if isinstance(other, _OnGpu) else (_OnHost if here is _OnGpu else here)
+        with torch._C.DisableTorchFunctionSubclass():
+            stand_in = torch.empty(0, dtype=other.dtype)  # its dtype, on the CPU
+        if first is other:
+            rest[0] = stand_in
         else:
-            raise RuntimeError(f"appareil inattendu dans cette vérification : {device}")
-    if here is _OnGpu and target is not _OnGpu:
-        _TRANSFERS["to_host"] += 1
+            kwargs["tensor"] = stand_in
+        return target, rest, kwargs
+    if _is_device(first):
+        return _placement(first, here), ["cpu", *rest[1:]], kwargs
+    if kwargs.get("device") is not None:
+        return _placement(kwargs["device"], here), rest, dict(kwargs, device="cpu")
+    return here, rest, kwargs
+
+
+def _move(func, args, kwargs) -> torch.Tensor:
+    """``x.to(...)``, ``x.cuda(...)``, ``x.cpu(...)``: every argument form real torch accepts, with its copy rules."""
+    self = args[0]
+    here = _OnGpu if isinstance(self, _OnGpu) else type(self)  # a plain tensor is on the host
+    target, rest, kwargs = _to_arguments(func, list(args[1:]), dict(kwargs), here)
     with torch._C.DisableTorchFunctionSubclass():
-        data = self if dtype is None or dtype == self.dtype else self.to(dtype)
+        moved = torch.Tensor.to(self, *rest, **kwargs)
         if target is here:
-            if data is self:
-                return self  # already there: torch returns the tensor itself, no copy
+            if moved is self:
+                return self  # already there, same dtype and layout, no copy asked: torch returns the tensor itself
         else:
-            data = data.clone()  # a real move copies
-        return data.as_subclass(target)
+            if here is _OnGpu:
+                _TRANSFERS["to_host"] += 1
+            if moved is self:
+                moved = self.clone()  # a real move copies
+        return moved.as_subclass(target)
 
 
 class simulate(torch.overrides.TorchFunctionMode):
@@ -116,7 +152,7 @@ class simulate(torch.overrides.TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if func in _MOVES and isinstance(args[0], torch.Tensor) and not isinstance(args[0], _Placed):
+        if func in _MOVES and isinstance(args[0], torch.Tensor):  # placed or not: x.to(device="cuda") is a move
             return _move(func, args, kwargs)
         device = kwargs.get("device")
         if device is not None and not isinstance(device, torch.Tensor) and torch.device(device).type == "cuda":

@@ -1,27 +1,61 @@
 """The rules the course and the tools share, written once: course rule 1 and the Python release table, the NVIDIA
-driver a CUDA major needs, how to read the hashed lock, PEP 503 names, and the default image/container names.
+driver a CUDA major needs, how to read the hashed lock, PEP 503 names; and the default settings, which live in
+labtools/defaults.env (Make includes it, bash sources it, DEFAULTS here reads it).
 
 Standard library only at import (the doctor imports it on the host). The two questions that need `packaging`
 (does a marker apply here, does a version satisfy a pin) import it when asked; they are only asked in the image,
-where `packaging` is locked. `python -m labtools.policy cuda [LOCK]` prints the lock's CUDA for the Makefile.
+where `packaging` is locked. `python -m labtools.policy --help` lists what it prints for Make and the shell
+(the lock's CUDA and fingerprint, the defaults).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-# ------------------------------------------------------------------------------------------ names and labels
-DEFAULT_IMAGE = "pytorch-gpu-lab:latest"
-DEFAULT_CONTAINER = "pytorch-lab"
-DEFAULT_PORT = 8888
+# ------------------------------------------------------------------------------------------ defaults and labels
+DEFAULTS_FILE = Path(__file__).with_name("defaults.env")
+
+
+def read_defaults(text: str) -> dict[str, str]:
+    """The `NAME=value` lines of defaults.env, keyed by setting: DEFAULT_IMAGE=x gives {"IMAGE": "x"}, and a name
+    without the prefix (HOST_PYTHON_MIN) stays as it is. Comments and blank lines are skipped."""
+    defaults = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ValueError(f"{DEFAULTS_FILE.name}: not a NAME=value line: {line!r}")
+        defaults[name.removeprefix("DEFAULT_")] = value
+    return defaults
+
+
+DEFAULTS = read_defaults(DEFAULTS_FILE.read_text(encoding="utf-8"))
+DEFAULT_IMAGE = DEFAULTS["IMAGE"]
+DEFAULT_CONTAINER = DEFAULTS["CONTAINER"]
+DEFAULT_PORT = int(DEFAULTS["PORT"])
+HOST_PYTHON_MIN = tuple(int(part) for part in DEFAULTS["HOST_PYTHON_MIN"].split("."))
 LOCK_LABEL = "org.pytorch-lab.lock-sha256"  # sha256 of requirements.txt + environment.yml the image was built from
 CUDA_LABEL = "org.pytorch-lab.cuda"  # CUDA major.minor of the image's locked runtime (see cuda_from_lock)
 LOCAL_PACKAGES = frozenset({"lab"})  # installed from this repository, not from the lock
+
+# ------------------------------------------------------------------------------------------ the lab's user
+IMAGE_STUDENT_ID = 1000  # uid and gid of the image's student (docker/Dockerfile)
+
+
+def lab_user(uid: int, gid: int) -> tuple[int, int]:
+    """Who the lab runs as, and so who owns what it writes on the host, for host user uid:gid: that user, or the
+    image's student for root, since the lab never runs as root. scripts/lab.sh asks `python -m labtools.policy
+    lab-user`."""
+    return (IMAGE_STUDENT_ID, IMAGE_STUDENT_ID) if uid == 0 else (uid, gid)
+
 
 # ------------------------------------------------------------------------------------------ course rule 1
 # CPython feature releases: (x.y.0 release date, end of life), from python.org and the release PEPs.
@@ -138,16 +172,38 @@ def cuda_from_lock(lock_text: str) -> str | None:
 
 
 def lock_fingerprint(requirements: bytes, environment: bytes | None) -> str:
-    """sha256 of requirements.txt then environment.yml: the Makefile's `cat ... | sha256sum`, the image's label."""
+    """sha256 of requirements.txt then environment.yml: the image's label, which the doctor compares."""
     return hashlib.sha256(requirements + (environment or b"")).hexdigest()
 
 
+USAGE = """usage: python -m labtools.policy COMMAND
+  cuda [requirements.txt]           the CUDA major.minor of the lock's runtime (empty when none)
+  fingerprint [REQUIREMENTS [ENV]]  the lock fingerprint (sha256 of requirements.txt then environment.yml)
+  defaults                          the default settings, NAME=value (labtools/defaults.env)
+  lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)"""
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) in (1, 2) and argv[0] == "cuda":
-        lock = Path(argv[1] if len(argv) == 2 else Path(__file__).resolve().parents[1] / "requirements.txt")
+    repo = Path(__file__).resolve().parents[1]
+    command, args = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "cuda" and len(args) <= 1:
+        lock = Path(args[0]) if args else repo / "requirements.txt"
         print(cuda_from_lock(lock.read_text(encoding="utf-8")) or "")
         return 0
-    print("usage: python -m labtools.policy cuda [requirements.txt]", file=sys.stderr)
+    if command == "fingerprint" and len(args) <= 2:
+        requirements = Path(args[0]) if args else repo / "requirements.txt"
+        environment = Path(args[1]) if len(args) == 2 else requirements.with_name("environment.yml")
+        print(lock_fingerprint(requirements.read_bytes(),
+                               environment.read_bytes() if environment.exists() else None))
+        return 0
+    if command == "lab-user" and not args:
+        print(*lab_user(os.getuid(), os.getgid()))
+        return 0
+    if command == "defaults" and not args:
+        for name, value in DEFAULTS.items():
+            print(f"{name}={value}")
+        return 0
+    print(USAGE, file=sys.stderr)
     return 2
 
 

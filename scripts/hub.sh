@@ -5,34 +5,40 @@
 #   hub.sh stop     stop the hub and the students' servers (the work volumes and the hub's database stay)
 #   hub.sh status   who has a running server, since when, idle for how long
 #   hub.sh logs     the hub's logs
-#   hub.sh backup   one tarball per student's work volume, in BACKUP_DIR
+#   hub.sh progress the class's progress table (the teacher's page, in the terminal)
+#   hub.sh backup   one tarball per student's work volume, and a copy of the progress database, in BACKUP_DIR
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
-# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_RUN_AS
-# HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT.
+# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
+# HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
+# defaults are in labtools/defaults.env.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-IMAGE=${IMAGE:-pytorch-gpu-lab:latest}
-HUB_IMAGE=${HUB_IMAGE:-pytorch-gpu-lab-hub:latest}
-HUB_NAME=${HUB_NAME:-pytorch-hub}
-HUB_PORT=${HUB_PORT:-8000}
-HUB_BIND=${HUB_BIND:-127.0.0.1}
+# shellcheck source=../labtools/defaults.env
+source "$HERE/labtools/defaults.env"
+IMAGE=${IMAGE:-$DEFAULT_IMAGE}
+HUB_IMAGE=${HUB_IMAGE:-$DEFAULT_HUB_IMAGE}
+HUB_NAME=${HUB_NAME:-$DEFAULT_HUB_NAME}
+HUB_PORT=${HUB_PORT:-$DEFAULT_HUB_PORT}
+HUB_BIND=${HUB_BIND:-$DEFAULT_HUB_BIND}
 ROSTER=${ROSTER:-$PWD/class.csv}
-HUB_ADMIN=${HUB_ADMIN:-teacher}
+HUB_ADMIN=${HUB_ADMIN:-$DEFAULT_HUB_ADMIN}
 HUB_STATE_DIR=${HUB_STATE_DIR:-$PWD/hub-state}
-HUB_GPU=${HUB_GPU:-auto}
-HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-30}
-HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-2g}
-HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-1}
-HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-512}
-HUB_RUN_AS=${HUB_RUN_AS:-root}
+HUB_GPU=${HUB_GPU:-$DEFAULT_HUB_GPU}
+HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-$DEFAULT_HUB_IDLE_MINUTES}
+HUB_MEM_LIMIT=${HUB_MEM_LIMIT:-$DEFAULT_HUB_MEM_LIMIT}
+HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-$DEFAULT_HUB_CPU_LIMIT}
+HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-$DEFAULT_HUB_PIDS_LIMIT}
+HUB_SHM_SIZE=${HUB_SHM_SIZE:-$DEFAULT_HUB_SHM_SIZE}
+HUB_SPAWN_TIMEOUT=${HUB_SPAWN_TIMEOUT:-$DEFAULT_HUB_SPAWN_TIMEOUT}
+HUB_RUN_AS=${HUB_RUN_AS:-$DEFAULT_HUB_RUN_AS}
 HUB_TLS_CERT=${HUB_TLS_CERT:-}
 HUB_TLS_KEY=${HUB_TLS_KEY:-}
 HUB_INSECURE_HTTP=${HUB_INSECURE_HTTP:-}
 BACKUP_DIR=${BACKUP_DIR:-$PWD/hub-backups}
 PYTHON=${PYTHON:-python3}
-START_TIMEOUT=${START_TIMEOUT:-180}
+START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_HUB_START_TIMEOUT}
 
 say() { echo "hub: $*"; }
 die() {
@@ -71,7 +77,7 @@ check_roster() {
     [[ -n "$ROSTER" ]] || die "no roster: ROSTER is empty." "Fix: make hub ROSTER=class.csv (one username per line)"
     local out
     out=$("$PYTHON" "$HERE/hub/classroom.py" roster "$ROSTER" --admin "$HUB_ADMIN" 2>&1) ||
-        die "${out#hub: error: }" "Fix the roster, then run make hub again; nothing was started."
+        die "${out#hub: error: }" "Corrigez la liste, puis relancez make hub ; rien n'a été démarré."
     ROSTER=$(cd "$(dirname "$ROSTER")" && pwd -P)/$(basename "$ROSTER")
     STUDENT_COUNT=$(echo "$out" | wc -l)
 }
@@ -89,6 +95,9 @@ check_numbers() {
     { [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]]; } ||
         die "HUB_IDLE_MINUTES='$HUB_IDLE_MINUTES' must be a positive number of minutes (e.g. 30, or 0.5)."
     [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT='$HUB_MEM_LIMIT' must look like 2g or 512m."
+    [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE='$HUB_SHM_SIZE' must look like 1g or 512m."
+    { [[ "$HUB_SPAWN_TIMEOUT" =~ ^[0-9]+$ ]] && ((HUB_SPAWN_TIMEOUT >= 10)); } ||
+        die "HUB_SPAWN_TIMEOUT='$HUB_SPAWN_TIMEOUT' must be a number of seconds, at least 10."
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT='$HUB_CPU_LIMIT' must be a number of CPUs, e.g. 1 or 0.5."
     { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
         die "HUB_PIDS_LIMIT='$HUB_PIDS_LIMIT' must be a number of processes, at least 64."
@@ -131,23 +140,44 @@ check_port() {
 
 host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$PYTHON" "$HERE/hub/classroom.py" gpus; }
 
+# The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
+# image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
+gpu_unusable_reason() {
+    local decision
+    decision=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
+        decision="cpu : le diagnostic du GPU a échoué ($decision)"
+    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+}
+
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.
 check_gpu() {
-    local devices
-    devices=$(host_gpus | paste -sd, || true)
+    local why devices
     GPU_DEVICES=""
+    GPU_MODE=none
     case "$HUB_GPU" in
-        none) GPU_MODE=none ;;
-        auto) if [[ -n "$devices" ]]; then GPU_MODE=shared; else GPU_MODE=none; fi ;;
-        shared | per-student)
-            [[ -n "$devices" ]] ||
-                die "HUB_GPU=$HUB_GPU, but this host has no usable NVIDIA GPU (nvidia-smi -L lists none)." \
-                    "Fix: install the NVIDIA driver and Container Toolkit (make doctor), or HUB_GPU=none for a CPU class"
-            GPU_MODE=$HUB_GPU
-            if [[ "$HUB_GPU" == per-student ]]; then GPU_DEVICES=$devices; fi
-            ;;
-        *) die "HUB_GPU must be auto, none, shared or per-student, not '$HUB_GPU'." ;;
+        none) return 0 ;;
+        auto | shared | per-student) ;;
+        *) die "HUB_GPU=« $HUB_GPU » : les valeurs possibles sont auto, none, shared ou per-student." ;;
     esac
+    why=$(gpu_unusable_reason)
+    if [[ -n "$why" ]]; then
+        [[ "$HUB_GPU" == auto ]] ||
+            die "HUB_GPU=$HUB_GPU, mais les conteneurs des élèves ne peuvent pas utiliser le GPU : $why." \
+                "Correctif : make doctor dit quoi installer (pilote NVIDIA, NVIDIA Container Toolkit)," \
+                "ou une classe sur le CPU : make hub HUB_GPU=none"
+        say "HUB_GPU=auto : les élèves travaillent sur le CPU ($why)." >&2
+        return 0
+    fi
+    if [[ "$HUB_GPU" == per-student ]]; then
+        devices=$(host_gpus | paste -sd, || true)
+        [[ -n "$devices" ]] ||
+            die "HUB_GPU=per-student, mais nvidia-smi -L ne liste aucun GPU à répartir entre les élèves." \
+                "Correctif : make hub HUB_GPU=shared (tous les GPU pour tous), ou HUB_GPU=none"
+        GPU_DEVICES=$devices
+        GPU_MODE=per-student
+    else
+        GPU_MODE=shared
+    fi
 }
 
 # --- secrets: generated on the first start, mode 0600, printed once -----------------------------------------
@@ -175,6 +205,30 @@ ensure_secrets() {
     done
 }
 
+# --- the roster is the law: who left it loses their server (the hub's config deletes them and their tokens) ---
+
+leavers() {  # $1: prefix; stdin: Docker names; stdout: the names of users the roster no longer lists
+    "$PYTHON" "$HERE/hub/classroom.py" leavers "$ROSTER" --admin "$HUB_ADMIN" --prefix "$1"
+}
+
+# Stops the servers of students removed from the roster; their work volumes stay, with one line each on how
+# to remove them.
+retire_leavers() {
+    local container volume user
+    for container in $(student_containers | leavers "$HUB_NAME-"); do
+        docker stop -t 10 "$container" >/dev/null  # DockerSpawner's containers remove themselves once stopped
+        docker rm -f "$container" >/dev/null 2>&1 || true
+        STOPPED_LEAVERS+=" ${container#"$HUB_NAME-"}"
+    done
+    for volume in $(work_volumes | leavers "$HUB_NAME-work-"); do
+        user=${volume#"$HUB_NAME-work-"}
+        local stopped=""
+        [[ " $STOPPED_LEAVERS " != *" $user "* ]] || stopped="son serveur est arrêté, "
+        say "$user n'est plus dans la liste de la classe : ${stopped}son travail est gardé dans le volume $volume" \
+            "(pour l'effacer : docker volume rm $volume)."
+    done
+}
+
 # --- start ------------------------------------------------------------------------------------------------
 
 # What the running hub was started with (images, roster, passwords, settings): when it changes, `make hub`
@@ -184,7 +238,7 @@ settings_digest() {
         docker image inspect -f '{{.Id}}' "$HUB_IMAGE" "$IMAGE"
         cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
-        echo "$HUB_PIDS_LIMIT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
+        echo "$HUB_PIDS_LIMIT $HUB_SHM_SIZE $HUB_SPAWN_TIMEOUT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
     } | sha256sum | cut -c1-16
 }
 
@@ -223,6 +277,7 @@ print_access() {
 }
 
 cmd_start() {
+    STOPPED_LEAVERS=""
     check_names
     check_roster
     check_images
@@ -235,6 +290,7 @@ cmd_start() {
     state=$(hub_state)
     if [[ "$state" == running &&
         "$(docker container inspect -f '{{index .Config.Labels "org.pytorch-lab.settings"}}' "$HUB_NAME")" == "$digest" ]]; then
+        retire_leavers
         wait_until_answering
         print_access
         return 0
@@ -244,6 +300,7 @@ cmd_start() {
         docker stop -t 20 "$HUB_NAME" >/dev/null
         docker rm "$HUB_NAME" >/dev/null
     fi
+    retire_leavers
     check_port
     docker network inspect "$HUB_NAME-net" >/dev/null 2>&1 ||
         docker network create --label "org.pytorch-lab.hub=$HUB_NAME" "$HUB_NAME-net" >/dev/null
@@ -266,7 +323,7 @@ cmd_start() {
         --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" \
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
-        --env "HUB_RUN_AS=$HUB_RUN_AS" \
+        --env "HUB_SHM_SIZE=$HUB_SHM_SIZE" --env "HUB_SPAWN_TIMEOUT=$HUB_SPAWN_TIMEOUT" --env "HUB_RUN_AS=$HUB_RUN_AS" \
         --label org.pytorch-lab.role=hub --label "org.pytorch-lab.hub=$HUB_NAME" \
         --label "org.pytorch-lab.settings=$digest" \
         "$HUB_IMAGE" >/dev/null
@@ -301,6 +358,29 @@ cmd_status() {
     say "work volumes: $(work_volumes | wc -l) (students who have started at least once)"
 }
 
+cmd_progress() {
+    [[ "$(hub_state)" == running ]] || die "le hub $HUB_NAME ne tourne pas." "Correctif : make hub"
+    docker exec "$HUB_NAME" python /srv/jupyterhub/progress_service.py table
+}
+
+# The progress database (hub data volume), copied with SQLite's online backup: consistent while the hub runs
+# (the volume is mounted read-write only because SQLite's WAL mode needs its shared-memory file to read).
+backup_progress() {
+    docker volume inspect "$HUB_NAME-data" >/dev/null 2>&1 || return 0
+    docker run --rm --network none --entrypoint "" \
+        --volume "$HUB_NAME-data:/data" --volume "$BACKUP_DIR:/backup" "$HUB_IMAGE" \
+        python -c "
+import os, sqlite3, sys
+if not os.path.exists('/data/progress.sqlite'):
+    sys.exit(0)
+source = sqlite3.connect('/data/progress.sqlite')
+target = sqlite3.connect('/backup/progress-$1.sqlite')
+source.backup(target)
+target.close()
+os.chown('/backup/progress-$1.sqlite', $(id -u), $(id -g))
+print('    /backup/progress-$1.sqlite'.replace('/backup', '$BACKUP_DIR'))"
+}
+
 cmd_backup() {
     local volumes volume user stamp
     volumes=$(work_volumes)
@@ -316,6 +396,7 @@ cmd_backup() {
             sh -c "tar -czf /backup/$user-$stamp.tar.gz -C /work . && chown $(id -u):$(id -g) /backup/$user-$stamp.tar.gz"
         echo "    $BACKUP_DIR/$user-$stamp.tar.gz"
     done
+    backup_progress "$stamp"
     say "$(echo "$volumes" | wc -w) backup(s) written (the volumes are untouched)."
 }
 
@@ -325,6 +406,10 @@ case "${1:-}" in
     status) cmd_status ;;
     logs) exec docker logs "${@:2}" "$HUB_NAME" ;;
     backup) cmd_backup ;;
-    check) check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu && say "settings OK" ;;
-    *) die "usage: hub.sh start|stop|status|logs|backup|check" ;;
+    progress) cmd_progress ;;
+    check)
+        check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
+        say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
+        ;;
+    *) die "usage: hub.sh start|stop|status|logs|backup|progress|check" ;;
 esac

@@ -27,16 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "hub"))
+sys.path.insert(0, str(REPO))
 
-from client import HubUser  # noqa: E402  (hub/ is put on the path just above)
+from labtools.policy import DEFAULTS  # noqa: E402  (importable from a checkout once REPO is on the path)
+from tests.support import processes  # noqa: E402
+from tests.support.hub_client import HubUser  # noqa: E402
 
 
 def docker(*args: str, check: bool = True) -> str:
-    result = subprocess.run(["docker", *args], check=False, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise SystemExit(f"docker {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout
+    return processes.docker(*args, check=check).stdout
 
 
 def cgroup_memory(container: str) -> tuple[int, int]:
@@ -57,7 +56,7 @@ def mib(value: float) -> str:
 
 class ThrowawayHub:
     def __init__(self, students: list[str], image: str, hub_image: str, root: Path):
-        port = _free_port()
+        port = processes.free_port()
         self.name, self.port, self.root = f"pytorch-hub-measure-{port}", port, root
         (root / "class.csv").write_text("".join(f"{name}\n" for name in students))
         self.env = dict(os.environ, IMAGE=image, HUB_IMAGE=hub_image, HUB_NAME=self.name, HUB_PORT=str(port),
@@ -79,14 +78,6 @@ class ThrowawayHub:
         for volume in docker("volume", "ls", "--format", "{{.Name}}").split():
             if volume.startswith(f"{self.name}-"):
                 docker("volume", "rm", "-f", volume, check=False)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def spawn_round(hub: ThrowawayHub, names: list[str]) -> list[float | None]:
@@ -120,8 +111,8 @@ def stop_all(hub: ThrowawayHub, names: list[str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--image", default=os.environ.get("IMAGE", "pytorch-gpu-lab:latest"))
-    parser.add_argument("--hub-image", default=os.environ.get("HUB_IMAGE", "pytorch-gpu-lab-hub:latest"))
+    parser.add_argument("--image", default=os.environ.get("IMAGE", DEFAULTS["IMAGE"]))
+    parser.add_argument("--hub-image", default=os.environ.get("HUB_IMAGE", DEFAULTS["HUB_IMAGE"]))
     parser.add_argument("--counts", default="1,5,10", help="concurrent students per round (default 1,5,10)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per count (median over all spawns)")
     parser.add_argument("--budget-gb", type=float, default=16, help="memory for students in 'N students per X GB'")

@@ -18,7 +18,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,10 @@ LABELS = {
 }
 TIMEOUT_S = 180
 sys.path.insert(0, str(REPO))
-from labtools.policy import DEFAULT_IMAGE  # noqa: E402  (importable from a checkout once REPO is on the path)
+from labtools.policy import DEFAULT_IMAGE, lab_user  # noqa: E402  (importable from a checkout once REPO is on the path)
+from tests.support.kernel import execute  # noqa: E402
+from tests.support.processes import free_port, make_env  # noqa: E402
+from tests.support.processes import make as run_make  # noqa: E402
 
 # ---- pure parts (unit-tested) -------------------------------------------------------------------------------
 
@@ -80,30 +82,6 @@ def table(columns: dict[str, dict]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def execute_request(code: str, session: str) -> dict:
-    """A Jupyter `execute_request` message as the kernel websocket's JSON protocol carries it."""
-    msg_id = uuid.uuid4().hex
-    return {
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session, "username": "measure",
-                   "version": "5.3", "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
-        "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": True},
-    }
-
-
-def reply_to(message: dict, msg_id: str) -> str | None:
-    """'reply' for the execute_reply to msg_id, 'stdout' for its printed output, else None."""
-    if message.get("parent_header", {}).get("msg_id") != msg_id:
-        return None
-    kind = message.get("msg_type") or message.get("header", {}).get("msg_type")
-    if kind == "execute_reply":
-        return "reply"
-    if kind == "stream" and message.get("content", {}).get("name") == "stdout":
-        return "stdout"
-    return None
-
-
 def load_previous(path: Path) -> dict:
     """The recorded figures of the last `--save` run, or an empty record."""
     try:
@@ -119,12 +97,6 @@ def run(*cmd: str, cwd: Path | None = None) -> str:
     if result.returncode != 0:
         raise SystemExit(f"measure: {' '.join(cmd)} failed ({result.returncode}): {result.stderr.strip()}")
     return result.stdout
-
-
-def lab_uid_gid() -> tuple[str, str]:
-    """The owner of what the lab writes, as `make lab` chooses it (root -> the image's student, 1000)."""
-    uid, gid = os.getuid(), os.getgid()
-    return ("1000", "1000") if uid == 0 else (str(uid), str(gid))
 
 
 def image_sizes(image: str, compressed: bool) -> dict:
@@ -166,7 +138,7 @@ def lab_container(image: str, work: Path | None = None, timed: list | None = Non
     Appends to `timed` the seconds from `docker run` to /api/status answering with the token."""
     token = uuid.uuid4().hex
     name = f"lab-measure-{token[:8]}"
-    uid, gid = lab_uid_gid()
+    uid, gid = lab_user(os.getuid(), os.getgid())
     volume = ["-v", f"{work}:/home/student/work"] if work else []
     start = time.perf_counter()
     run("docker", "run", "-d", "--name", name, "-p", "127.0.0.1::8888", "-e", f"JUPYTER_TOKEN={token}",
@@ -183,43 +155,22 @@ def lab_container(image: str, work: Path | None = None, timed: list | None = Non
 
 def kernel_torch_seconds(port: str, token: str) -> tuple[float, float]:
     """New kernel -> `import torch` done, as a notebook's first cell: POST /api/kernels, then the cell over the
-    kernel's websocket until its execute_reply. Returns (total, the import alone as the kernel timed it)."""
-    import websocket  # host venv (tests/requirements-host.txt)
-
-    session = uuid.uuid4().hex
+    kernel's websocket until it has replied and is idle. Returns (total, the import alone as the kernel timed it)."""
     start = time.perf_counter()
     kernel = api(port, token, "/api/kernels", method="POST")["id"]
     try:
-        ws = websocket.create_connection(
-            f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?session_id={session}",
-            header=[f"Authorization: token {token}"], timeout=TIMEOUT_S)
-        try:
-            request = execute_request("import time as _t\n_s = _t.perf_counter()\nimport torch\n"
-                                      "print(_t.perf_counter() - _s)", session)
-            ws.send(json.dumps(request))
-            msg_id, printed = request["header"]["msg_id"], ""
-            while True:
-                message = json.loads(ws.recv())
-                kind = reply_to(message, msg_id)
-                if kind == "stdout":
-                    printed += message["content"]["text"]
-                elif kind == "reply":
-                    total = time.perf_counter() - start
-                    if message["content"]["status"] != "ok":
-                        raise SystemExit(f"measure: import torch failed in the kernel: {message['content']}")
-                    return total, float(printed.split()[-1])
-        finally:
-            ws.close()
+        cell = execute(f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels", token,
+                      "import time as _t\n_s = _t.perf_counter()\nimport torch\nprint(_t.perf_counter() - _s)",
+                      TIMEOUT_S, username="measure")
+        return time.perf_counter() - start, float(cell.stdout.split()[-1])
     finally:
         api(port, token, f"/api/kernels/{kernel}", method="DELETE")
 
 
 def make(repo: Path, *targets: str, **variables: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     # The data file staged for the real build, so that the copy's data layer stays cached too.
-    env.update(HOUSING_CSV=str(repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(repo), *targets], env=env,
-                            capture_output=True, text=True)
+    env = make_env(HOUSING_CSV=str(repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
+    result = run_make(*targets, repo=repo, env=env, timeout=3600)
     if result.returncode != 0:
         raise SystemExit(f"measure: make {' '.join(targets)} in {repo} failed:\n{result.stdout[-1500:]}"
                          f"{result.stderr[-1500:]}")
@@ -235,12 +186,6 @@ def scratch_repo(source: Path, copy: Path) -> Path:
     if not (copy / staged).exists() and (REPO / staged).exists():
         shutil.copy2(REPO / staged, copy / staged)
     return copy
-
-
-def free_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
 
 
 class Subject:
@@ -260,7 +205,7 @@ class Subject:
     def new_work_dir(self) -> Path:
         work = Path(tempfile.mkdtemp(prefix="work-", dir=self.scratch))
         if os.getuid() == 0:  # the lab writes as uid 1000 for a root host user
-            os.chown(work, *map(int, lab_uid_gid()))
+            os.chown(work, *lab_user(os.getuid(), os.getgid()))
         return work
 
     def measure_start(self) -> None:
@@ -288,7 +233,7 @@ class Subject:
         container = f"lab-measure-{uuid.uuid4().hex[:8]}"
         if self.work_seeded is None:
             self.work_seeded = self.new_work_dir()
-        variables = dict(IMAGE=self.image, CONTAINER=container, PORT=free_port(), WORK_DIR=str(self.work_seeded))
+        variables = dict(IMAGE=self.image, CONTAINER=container, PORT=str(free_port()), WORK_DIR=str(self.work_seeded))
         try:
             start = time.perf_counter()
             output = make(self.repo, "lab", **variables).stdout

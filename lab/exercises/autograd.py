@@ -104,9 +104,11 @@ def check_f_sin(f_sin) -> None:
                               "PyTorch (math.sin, numpy…) coupe le graphe de calcul.\n👉 Utilisez torch.sin.")
         if z.grad_fn is None:
             raise CheckFailed("Le résultat n'est relié ni à a ni à b (pas de grad_fn) : le graphe est coupé "
-                              "(detach, .item(), torch.tensor(...) ?).\n👉 return torch.sin(2 * a + b)")
+                              "(detach, .item(), torch.tensor(...) ?).\n👉 Calculez directement sur a et b avec des "
+                              "opérations torch, sans en sortir.")
         expect_close(z.detach(), torch.tensor(math.sin(2 * a_val + b_val)), "f_sin(a, b)",
-                     hint="sin(2a + b) avec torch.sin.", rtol=1e-4, atol=1e-5)
+                     hint="Reprenez la formule des diapositives, avec des opérations torch (elles gardent le graphe).",
+                     rtol=1e-4, atol=1e-5)
         z.backward()
         expect_close(a.grad, torch.tensor(2 * math.cos(2 * a_val + b_val)), "dz/da", rtol=1e-4, atol=1e-5)
     ok("f_sin : torch.sin garde le graphe, autograd dérive tout seul.")
@@ -126,13 +128,14 @@ def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
                               "l'appelant le retrouve changé.\n👉 Travaillez sur une copie : "
                               "A = A.clone().requires_grad_(True).")
         expect_tensor(got, "le gradient", shape=A.shape,
-                      shape_hint="Le gradient a la même forme que le tenseur d'origine : renvoyez A.grad.")
+                      shape_hint="Le gradient a la même forme que A : renvoyez le gradient accumulé dans A.")
         got = got.detach()
         if torch.allclose(got, 2 * A / A.numel(), atol=1e-6):
             raise CheckFailed("C'est le gradient de la MOYENNE des carrés (divisé par le nombre de valeurs).\n"
                               "👉 L = (A ** 2).sum()")
         expect_close(got, 2 * A, "le gradient de L = somme des carrés", rtol=1e-4, atol=1e-5,
-                     hint="A.requires_grad_(True), L = (A ** 2).sum(), L.backward(), puis A.grad (= 2A).")
+                     hint=("Le gradient doit venir d'autograd : demandez un gradient pour A, calculez L, appelez "
+                          "backward(), puis lisez le gradient accumulé dans A."))
         if not recorder.used_autograd():
             raise CheckFailed(f"grad_sum_of_squares renvoie bien 2A, mais sans backward() : c'est la dérivée "
                               f"écrite à la main.\n👉 {_BY_HAND}")

@@ -10,6 +10,7 @@ import random
 import re
 import secrets
 import string
+import subprocess
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -297,16 +298,28 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
         raise CheckFailed(f"{path} contient la sortie de pip list (un tableau).\n👉 Utilisez pip freeze : il écrit "
                           "nom==version, le format que pip install -r sait relire.")
     if first.startswith("# packages in environment"):
-        raise CheckFailed(f"{path} contient la sortie de conda list.\n👉 Utilisez pip freeze (nom==version).")
+        raise CheckFailed(f"{path} contient la sortie de conda list.\n👉 Utilisez pip freeze (nom==version).",
+                          mistake="freeze_conda_list")
+    if first.startswith(("name:", "channels:", "dependencies:")) or "\ndependencies:" in text:
+        raise CheckFailed(f"{path} contient un export d'environnement conda (du YAML : name:, dependencies:), pas la "
+                          "liste de pip.\n👉 C'est la commande pip freeze qu'on demande ici, dans le terminal du lab.",
+                          mistake="freeze_conda_export")
     got = ref.parse_freeze(text)
     if not got:
         raise CheckFailed(f"{path} ne contient aucune ligne nom==version (première ligne : {first!r}).\n"
                           f"👉 Tapez exactement : pip freeze > {TERMINAL_FREEZE}")
-    expected = ref.parse_freeze(ref.pip_freeze())
+    expected = ref.parse_freeze(_lab_freeze())
     changes = ref.differences(expected, got)
     if changes:
         missing = sorted(name for name, (_, after) in changes.items() if after is None)
         lab_pip = Path(sys.executable).parent / "pip"
+        read = list(got)
+        head = read[:-1]  # the last line may be cut in the middle
+        if missing and head and list(expected)[:len(head)] == head and all(got[n] == expected[n] for n in head):
+            raise CheckFailed(f"{path} s'arrête en cours de route : {len(read)} paquets sur {len(expected)}, tous "
+                              f"justes, le dernier est {read[-1]}, puis plus rien (commande interrompue, ou fichier "
+                              f"copié en partie ?).\n👉 Refaites pip freeze > {TERMINAL_FREEZE} et laissez-la finir.",
+                              mistake="freeze_truncated")
         if len(missing) > len(expected) / 2:
             raise CheckFailed(
                 f"{path} ne liste pas les paquets de ce notebook ({len(missing)} manquent, par exemple "
@@ -319,6 +332,18 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
     torch_version = got.get("torch")
     ok(f"{path.name} : {len(got)} paquets épinglés, exactement ceux de ce notebook"
        + (f" (torch {torch_version})" if torch_version else "") + " : le terminal utilise bien le Python du lab.")
+
+
+def _lab_freeze() -> str:
+    """``pip freeze`` of this notebook's Python, or a French failure when that Python has no pip."""
+    try:
+        return ref.pip_freeze()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        said = (getattr(exc, "stderr", "") or "").strip().splitlines()
+        raise CheckFailed(f"Impossible de comparer : le Python de ce notebook ({sys.executable}) n'a pas pip, "
+                          f"« python -m pip freeze » échoue" + (f" ({said[-1]})" if said else "") + ".\n👉 "
+                          "Installez pip dans cet environnement (python -m ensurepip --upgrade), ou recréez-le avec "
+                          "pip (un venv fait avec --without-pip n'en a pas).", mistake="freeze_no_pip") from None
 
 
 def _fake_conda_export(rng: random.Random, builds: bool) -> tuple[str, dict[str, str]]:
@@ -357,22 +382,41 @@ def check_export_versions(export_versions) -> None:
         extra = sorted(set(got) - set(expected))
         wrong = sorted(n for n in expected if n in got and got[n] != expected[n])
         pip_missing = any(n in missing for n in ("torch", "tqdm", "scikit-learn"))
-        if pip_missing and not any(n in missing for n in ("python", "numpy")):
+        padded = [n for n in extra if isinstance(n, str) and n.strip(" -\t") in expected]
+        if padded:
+            hint = (f"{padded[0]!r} garde l'indentation (ou le tiret) de la ligne : pour Python, ce n'est pas le nom "
+                    f"{padded[0].strip(' -')!r}.\n👉 Nettoyez chaque ligne avant de la découper (.strip(), puis "
+                    "retirez « - »).")
+            mistake = "export_padded_names"
+        elif any(got.get(n) in ("", "=") or str(got.get(n, "")).startswith("=") for n in wrong) \
+                and any(n in wrong for n in ("torch", "tqdm", "scikit-learn")):
+            hint = ("Les lignes de pip s'écrivent nom==version, avec DEUX « = » : découpées sur un seul « = », il reste "
+                    "un morceau vide entre les deux.\n👉 Découpez les lignes de pip sur « == », et seulement celles "
+                    "de conda sur « = ».")
+            mistake = "export_pip_single_equal"
+        elif pip_missing and not any(n in missing for n in ("python", "numpy")):
             hint = ("Les paquets installés par pip sont listés à part, sous « - pip: » (nom==version) : lisez-les "
                     "aussi.")
+            mistake = "export_pip_section_missed"
         elif wrong and all(isinstance(got[n], str) and got[n].startswith(expected[n] + "=") for n in wrong):
             hint = "Une dépendance conda s'écrit nom=version=build : la version est entre le premier et le second « = »."
+            mistake = "export_build_kept"
         elif wrong:
-            hint = ("Une dépendance conda s'écrit nom=version=build (le build manque avec --no-builds) : la version "
-                    "est le deuxième morceau, line.split('=')[1], pas le dernier.")
+            hint = ("Une dépendance conda s'écrit nom=version=build (le build manque avec --no-builds) : avec ou "
+                    "sans build, la version est toujours le deuxième morceau, pas le dernier.")
+            mistake = "export_last_field"
         elif extra:
             hint = (f"{extra} ne sont pas des paquets : seules les lignes sous dependencies: en sont (les canaux "
                     "sous channels:, le nom et le prefix de l'environnement n'en sont pas).")
+            mistake = "export_not_packages"
         elif missing:
             hint = f"Il manque {missing} : toutes les lignes « - nom=version » sous dependencies: sont des paquets."
+            mistake = "export_missing"
         else:
             hint = "Attendu {nom: version}, sans espaces autour."
-        raise CheckFailed(f"export_versions sur ce fichier :\n{text}\nrenvoie {got}\nattendu  {expected}\n👉 {hint}")
+            mistake = None
+        raise CheckFailed(f"export_versions sur ce fichier :\n{text}\nrenvoie {got}\nattendu  {expected}\n👉 {hint}",
+                          mistake=mistake)
     ok("export_versions lit les paquets conda (nom=version=build) et ceux de pip, sous « - pip: ».")
 
 

@@ -21,14 +21,19 @@ import torch
 
 from lab.checks import CheckFailed, as_float, call, compare_with_reference, fresh_generator, ok, register_checks, require
 from lab.devices import sync
+from lab.simulated_clock import SimulatedClock
 from lab.simulated_gpu import DEVICE as SIMULATED
 from lab.simulated_gpu import copies_to_host, is_missing_cuda, on_gpu, on_host, simulate
 from lab.solutions import gpu as ref
 
-_SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : déplacez b avec "
-                "b.to(a.device).")
+_SAME_DEVICE = ("Deux tenseurs d'une même opération doivent être sur le même device : c'est b qui doit rejoindre "
+                "celui de a (là où sont les données), pas l'inverse.")
 _HARD_CODED = ("Ne codez pas \"cuda\" en dur (ici, il n'y a peut-être pas de GPU) : utilisez le device reçu "
                "ou celui d'un tenseur, x.to(device), b.to(a.device).")
+
+
+_MOVE_FALLBACK = ("Le résultat doit être sur le device reçu en argument, avec les mêmes valeurs ; .to() ne modifie "
+                  "pas le tenseur, il RENVOIE le tenseur déplacé.")
 
 
 def _no_cuda_hint(exc: BaseException) -> str | None:
@@ -75,10 +80,10 @@ def check_move_to(move_to) -> None:
         (lambda x, device: x.cpu(), "Utilisez le device demandé en argument : x.to(device)."),
     ]
     compare_with_reference(move_to, ref.move_to, real, name="move_to", on_error=_no_cuda_hint, mistakes=mistakes,
-                           hint="x.to(device)")
+                           hint=_MOVE_FALLBACK)
     with simulate():
         compare_with_reference(move_to, ref.move_to, simulated, name="move_to", on_error=_no_cuda_hint,
-                               mistakes=mistakes, hint="x.to(device)")
+                               mistakes=mistakes, hint=_MOVE_FALLBACK)
     ok("move_to renvoie x sur le device demandé (une copie s'il était ailleurs, x lui-même s'il y était déjà).")
 
 
@@ -137,82 +142,12 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
                                                                    "pas en gigabits : ne multipliez pas par 8."),
         (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, ("C'est en millisecondes ; on veut des "
                                                                          "secondes (sans * 1000).")),
-    ], hint="temps (s) = x.numel() * x.element_size() / (gigabytes_per_s * 1e9)")
+    ], hint=("Comptez les octets de x (nombre de valeurs × taille d'une valeur) et le débit en octets par "
+            "seconde (1 Go = 1e9 octets) ; le résultat est en secondes."))
     ok("estimated_transfer_time : octets / (Go/s × 1e9).")
 
 
-class _SimulatedTime:
-    """A simulated GPU stream and the clocks that time it.
-
-    Launching work returns at once; ``synchronize()`` waits until the queued work is done. The clocks of the
-    ``time`` module (``perf_counter``, ``monotonic``, ``time`` and their ``_ns`` forms) advance only by that
-    work, so the check's verdict does not depend on how busy the machine is; the waits also really sleep, for
-    code that took a clock function before the check started.
-    """
-
-    CLOCKS = ("perf_counter", "monotonic", "time")
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.pending = 0.0
-        self.syncs = 0
-
-    def launch(self, seconds: float) -> None:
-        self.now += 1e-5  # launching costs a few microseconds
-        self.pending += seconds
-
-    def run(self, seconds: float) -> None:
-        """Work that the CPU does itself (no queue): it takes its time right away."""
-        self.now += seconds
-        time.sleep(seconds)
-
-    def synchronize(self, *args, **kwargs) -> None:
-        self.syncs += 1
-        self.run(self.pending)
-        self.pending = 0.0
-
-    def patches(self, stack: contextlib.ExitStack) -> None:
-        for name in self.CLOCKS:
-            stack.enter_context(mock.patch.object(time, name, lambda: self.now))
-            stack.enter_context(mock.patch.object(time, f"{name}_ns", lambda: int(self.now * 1e9)))
-
-    def gpu_patches(self, stack: contextlib.ExitStack) -> None:
-        """Every way to wait for (or time) the GPU uses this queue: synchronize(), streams, CUDA events."""
-        sim = self
-
-        class Stream:
-            def synchronize(self) -> None:
-                sim.synchronize()
-
-        class Event:
-            """A CUDA event: ``record()`` marks the point the queue has reached; ``elapsed_time`` is in ms."""
-
-            def __init__(self, *args, **kwargs) -> None:
-                self.at = None
-
-            def record(self, *args, **kwargs) -> None:
-                self.at = sim.now + sim.pending
-
-            def synchronize(self) -> None:
-                sim.synchronize()
-
-            def query(self) -> bool:
-                return sim.pending == 0.0
-
-            def elapsed_time(self, end: Event) -> float:
-                if self.at is None or end.at is None:
-                    raise RuntimeError("Both events must be recorded before calculating elapsed time.")
-                if sim.now < end.at:  # as CUDA: the end event has not been reached yet
-                    raise RuntimeError("CUDA error: device not ready")
-                return (end.at - self.at) * 1000
-
-        stack.enter_context(mock.patch.object(torch.cuda, "synchronize", self.synchronize))
-        stack.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=True))
-        stack.enter_context(mock.patch.object(torch.cuda, "current_stream", lambda *a, **k: Stream()))
-        stack.enter_context(mock.patch.object(torch.cuda, "default_stream", lambda *a, **k: Stream()))
-        stack.enter_context(mock.patch.object(torch.cuda, "Event", Event))
-        if hasattr(torch, "accelerator") and hasattr(torch.accelerator, "synchronize"):
-            stack.enter_context(mock.patch.object(torch.accelerator, "synchronize", self.synchronize))
+_REAL_PERF_COUNTER = time.perf_counter  # the machine's clock, for answers that return a time of day
 
 
 def _no_gpu_synchronize(*args, **kwargs) -> None:
@@ -226,34 +161,76 @@ def _event_hint(exc: BaseException) -> str | None:
     return None
 
 
+def _timing_failure(sim: SimulatedClock, seconds: float, work: float, earlier: float) -> CheckFailed | None:
+    """What this answer got wrong on a simulated GPU where fn() queues ``work`` seconds behind ``earlier``
+    seconds of work queued before the measurement, or None. Observations first (what was waited for, which
+    clock was read, how often fn ran), values only to tell the rest apart."""
+    said = f"Sur un GPU (simulé) où fn() travaille {work * 1e3:.0f} ms, vous renvoyez {seconds:.4g}"
+    if sim.fn_runs == 0:
+        return CheckFailed(f"{said} sans avoir appelé fn() : c'est fn() qu'il faut chronométrer.",
+                           mistake="time_fn_not_called")
+    if sim.cpu_clocks and not sim.reads:
+        return CheckFailed(f"{said} : {sim.cpu_clocks[0]}() ne compte que le temps de calcul du PROCESSEUR de ce "
+                           "programme ; le temps passé à attendre le GPU n'y figure pas.\n👉 Une durée se lit sur une "
+                           "horloge murale, time.perf_counter().", mistake="time_cpu_clock")
+    if any(math.isclose(seconds, r, rel_tol=1e-9) or math.isclose(seconds, r * 1e9, rel_tol=1e-9) for r in sim.reads) \
+            or abs(seconds - _REAL_PERF_COUNTER()) < 3600 < seconds:
+        return CheckFailed(f"{said} : c'est la valeur de l'horloge à un instant (l'heure qu'elle indique), pas une "
+                           "durée.\n👉 Une durée est une différence entre deux lectures de l'horloge, celle de la fin et "
+                           "celle du début.", mistake="time_no_subtraction")
+    if not sim.waited_for_fn:
+        if sim.syncs:
+            return CheckFailed(f"{said} : vous synchronisez, mais pas APRÈS fn() ; quand vous relisez l'horloge, le "
+                               "travail de fn() est encore en file sur le GPU.\n👉 Attendez la fin de fn() avant la "
+                               "lecture finale de l'horloge (torch.cuda.synchronize() après fn()).",
+                               mistake="time_no_sync_after")
+        return CheckFailed(f"{said} : c'est le temps de LANCER le calcul, pas de le faire.\n👉 Les opérations CUDA "
+                           "sont asynchrones : attendez le GPU (torch.cuda.synchronize()) après fn(), avant de relire "
+                           "l'horloge.", mistake="time_no_sync")
+    total = sim.fn_runs * work + earlier
+    if seconds > 50 * total:
+        factor = seconds / work
+        unit = "des nanosecondes" if factor > 1e6 else "des millisecondes" if factor > 300 else "une autre unité"
+        return CheckFailed(f"{said} : environ {factor:.3g} fois la durée, c'est {unit}. La durée doit être en "
+                           "SECONDES.\n👉 Renvoyez la différence des lectures telle quelle si l'horloge compte en "
+                           "secondes (time.perf_counter()) ; convertissez si elle compte autrement (_ns : "
+                           "nanosecondes ; elapsed_time des événements CUDA : millisecondes).", mistake="time_units")
+    if seconds < work * 0.5:
+        return CheckFailed(f"{said} : moins que le travail de fn(). L'horloge a été relue avant la fin du travail.\n"
+                           "👉 Lisez l'horloge de fin APRÈS avoir attendu le GPU.", mistake="time_read_before_wait")
+    # An answer reading our clock is measured exactly; one reading the machine's own clock (a clock function
+    # taken before the check started, timeit.default_timer) also counts how late the real sleeps wake up.
+    if seconds <= work * 1.3 + 0.005 or (not sim.reads and not sim.cpu_clocks and seconds <= work + 0.8 * earlier):
+        return None
+    runs = sim.timed_runs()
+    queued_at_start = sim.pending_at_first_read is not None and sim.pending_at_first_read > 0
+    if runs > 1 and (abs(seconds - runs * work) < 0.3 * work or not queued_at_start):
+        return CheckFailed(f"{said} : fn() a tourné {runs} fois entre vos deux lectures de l'horloge et la valeur "
+                           "est leur TOTAL.\n👉 Divisez par le nombre d'exécutions chronométrées (une moyenne par appel).",
+                           mistake="time_total_not_divided")
+    return CheckFailed(f"{said}, plus que fn() : le travail déjà en file AVANT fn() ({earlier * 1e3:.0f} ms) est "
+                       "compté.\n👉 Attendez aussi le GPU AVANT de démarrer le chronomètre.",
+                       mistake="time_earlier_counted")
+
+
 def check_time_on_device(time_on_device) -> None:
     rng = random.Random(secrets.randbits(64))
     for _ in range(2):
-        sim = _SimulatedTime()
-        earlier, work = rng.uniform(0.03, 0.05), rng.uniform(0.02, 0.04)
+        sim = SimulatedClock()
+        work = rng.uniform(0.02, 0.03)
+        earlier = work * rng.uniform(1.6, 2.4)  # never close to one more run of fn
         sim.launch(earlier)  # work queued before the measurement starts: not part of fn's time
 
         def fn(sim=sim, work=work) -> None:  # this draw's clock and work (bound now: the loop moves on)
-            sim.launch(work)
+            sim.launch(work, timed=True)
 
         with contextlib.ExitStack() as patches:  # every way to wait for the GPU waits for this queue
             sim.gpu_patches(patches)
-            sim.patches(patches)
+            sim.clock_patches(patches)
             got = call(time_on_device, fn, torch.device("cuda"), name="time_on_device", on_error=_event_hint)
-        seconds = as_float(got, "la durée renvoyée")
-        if sim.syncs == 0 or seconds < work / 2:
-            raise CheckFailed(f"Sur un GPU (simulé) où fn() travaille {work * 1e3:.0f} ms, vous mesurez "
-                              f"{seconds * 1e3:.1f} ms : c'est le temps de LANCER le calcul, pas de le faire.\n👉 Les "
-                              "opérations CUDA sont asynchrones : appelez torch.cuda.synchronize() après fn(), avant "
-                              "de relire l'horloge.")
-        if seconds > 50 * (work + earlier):  # milliseconds (x 1000) or perf_counter_ns (x 1e9)
-            raise CheckFailed(f"Vous renvoyez {seconds:.4g} pour {work * 1e3:.0f} ms de travail : la durée doit être "
-                              f"en SECONDES ({work:.3f} ici).\n👉 Ne multipliez pas par 1000 ; avec "
-                              "time.perf_counter_ns(), divisez par 1e9 (ou prenez time.perf_counter()).")
-        if seconds > work + earlier * 0.8:  # margin for code that reads the real clock on a busy machine
-            raise CheckFailed(f"Vous mesurez {seconds * 1e3:.0f} ms pour {work * 1e3:.0f} ms de travail : le travail "
-                              "déjà en file avant fn() est compté.\n👉 Appelez aussi torch.cuda.synchronize() AVANT "
-                              "de démarrer le chronomètre.")
+        failure = _timing_failure(sim, as_float(got, "la durée renvoyée"), work, earlier)
+        if failure is not None:
+            raise failure
 
     def explain(exc: BaseException) -> str | None:
         if "CUDA" in str(exc):
@@ -261,23 +238,23 @@ def check_time_on_device(time_on_device) -> None:
                     "device.type == \"cuda\" (le même code doit marcher partout).")
         return None
 
-    sim, work = _SimulatedTime(), rng.uniform(0.02, 0.04)
+    sim, work = SimulatedClock(), rng.uniform(0.02, 0.03)
     with contextlib.ExitStack() as patches:
         patches.enter_context(mock.patch.object(torch.cuda, "synchronize", _no_gpu_synchronize))
         patches.enter_context(mock.patch.object(torch.cuda, "is_available", return_value=False))
-        sim.patches(patches)
-        seconds = as_float(call(time_on_device, lambda: sim.run(work), torch.device("cpu"),
+        sim.clock_patches(patches)
+        seconds = as_float(call(time_on_device, lambda: sim.run(work, timed=True), torch.device("cpu"),
                                 name="time_on_device", on_error=explain), "la durée renvoyée")
-    if not math.isclose(seconds, work, rel_tol=0.05) and not work * 0.9 <= seconds <= work * 3 + 0.05:
-        raise CheckFailed(f"Sur le CPU, fn() dure {work * 1e3:.0f} ms et vous renvoyez {seconds * 1e3:.1f} ms.\n👉 "
-                          "start = time.perf_counter() ; fn() ; return time.perf_counter() - start (en secondes).")
+    failure = _timing_failure(sim, seconds, work, 0.0)
+    if failure is not None:
+        raise CheckFailed(f"Sur le CPU : {failure}", mistake=failure.mistake)
     if torch.cuda.is_available():  # the real thing too
         a = torch.randn(512, 512, device="cuda")
         seconds = as_float(call(time_on_device, lambda: a @ a, torch.device("cuda"), name="time_on_device"),
                            "la durée renvoyée")
         if not seconds > 0:
             raise CheckFailed(f"Sur le vrai GPU, la durée mesurée vaut {seconds} s.")
-    ok("time_on_device synchronise avant et après : il mesure le calcul, pas son lancement.")
+    ok("time_on_device attend le GPU avant et après fn() : il mesure le calcul, pas son lancement.")
 
 
 def measure_copy(n_bytes: int, device: torch.device | str, repeats: int = 5) -> dict[str, float]:

@@ -330,6 +330,16 @@ def _problem(n=None, d=None, scale=None):
     return x, y
 
 
+def _exact_plateau():
+    """Data where gradient descent from zero with lr=0.5 reaches the optimum in one step, exactly in float32: the
+    features are zero (w stays 0), y is m ± 1 over a power-of-two number of rows (every mean is exact), so b = m
+    after one step and the loss is exactly 1 from the second iteration on."""
+    g = fresh_generator()
+    n, d, m = 64, 2 + int(torch.randint(0, 3, (1,), generator=g)), 2 + int(torch.randint(0, 5, (1,), generator=g))
+    y = m + torch.tensor([1.0, -1.0]).repeat(n // 2)[torch.randperm(n, generator=g)].reshape(-1, 1)
+    return torch.zeros(n, d), y
+
+
 def _reference_steps(x, y, lr, steps, zero_grad=True):
     w, b = ref.init_params(x.shape[1])
     trajectory = []
@@ -410,8 +420,9 @@ def check_should_stop(should_stop) -> None:
     plateaus = [case for case in cases if case[1] == course.CONVERGED and case[0][-1] >= case[0][-2]]
     others = [case for case in cases if case not in plateaus]
     ordered = [others[i] for i in rng.permutation(len(others))] + [plateaus[i] for i in rng.permutation(len(plateaus))]
-    ordered.append(([float(rng.choice([float("nan"), float("inf")]))], course.DIVERGED,
-                    "la toute première perte n'est déjà pas finie"))
+    first_bad = [([float("nan")], course.DIVERGED, "la toute première perte est déjà NaN"),
+                 ([float("inf")], course.DIVERGED, "la toute première perte est déjà infinie")]
+    ordered += [first_bad[i] for i in rng.permutation(2)]  # both, every draw: a test that misses one always shows
     for losses, expected, why in ordered:
         got = call(should_stop, list(losses), tol, name="should_stop")
         if got == expected:
@@ -424,9 +435,12 @@ def check_should_stop(should_stop) -> None:
                     "n'est pas une divergence : l'amélioration relative est sous tol, c'est la convergence. "
                     "Ne déclarez la divergence que pour une vraie hausse (au-delà d'une petite marge, ex. 1e-4 en "
                     "relatif) et testez la convergence avec abs(précédente - actuelle) <= tol * précédente.")
-        elif expected == course.DIVERGED and not math.isfinite(losses[-1]):
-            hint = ("Une comparaison avec NaN est toujours fausse : testez d'abord math.isfinite(perte) "
-                    "(NaN ou infini = divergence).")
+        elif expected == course.DIVERGED and math.isinf(losses[-1]):
+            hint = ("La perte est INFINIE, pas NaN : un test de NaN seul (math.isnan, v != v) laisse passer l'infini. "
+                    "Testez les deux à la fois, avec math.isfinite(perte).")
+        elif expected == course.DIVERGED and math.isnan(losses[-1]):
+            hint = ("Une comparaison avec NaN est toujours fausse (NaN > x comme NaN < x) : testez d'abord "
+                    "math.isfinite(perte) (NaN ou infini = divergence).")
         elif expected == course.DIVERGED:
             hint = "En descente de gradient à pas fixe sur toutes les lignes, une perte qui augmente signale une divergence."
         else:
@@ -450,7 +464,9 @@ def _unpack_result(result):
 
 def check_gradient_descent(gradient_descent) -> None:
     x, y = _problem()
-    lr, tol, max_iter = float(_rng().uniform(0.1, 0.3)), 1e-6, 3000
+    # tol far above float32's rounding of the loss (~1e-7 relative): no draw reaches a rounding-level plateau
+    # before converging, so a stopping rule's verdict does not depend on the draw (the plateau is tested below).
+    lr, tol, max_iter = float(_rng().uniform(0.1, 0.3)), 1e-4, 3000
     w, b, losses, reason = _unpack_result(call(gradient_descent, x, y, lr, tol, max_iter, name="gradient_descent",
                                                on_error=_leaf_error_hint))
     first = [step[0] for step in _reference_steps(x, y, lr, 3)]
@@ -469,6 +485,12 @@ def check_gradient_descent(gradient_descent) -> None:
     if got_mse > best_mse * 1.01 + 1e-6:
         raise CheckFailed(f"MSE finale {got_mse:.5f} alors que les moindres carrés donnent {best_mse:.5f}.")
 
+    plateau = _unpack_result(call(gradient_descent, *_exact_plateau(), 0.5, tol, 20, name="gradient_descent"))
+    if plateau[3] != course.CONVERGED:
+        raise CheckFailed(f"Sur un problème où la perte devient exactement constante à la 3e itération "
+                          f"({np.round(plateau[2][:4], 4).tolist()}...), reason vaut {plateau[3]!r} au lieu de "
+                          f"{course.CONVERGED!r}.\n👉 Une perte égale à la précédente (un plateau) n'est pas une "
+                          "hausse : l'amélioration est nulle, c'est la convergence.", mistake="gd_plateau_not_converged")
     capped = _unpack_result(call(gradient_descent, x, y, lr / 100, tol, 3, name="gradient_descent"))
     if capped[3] != course.MAX_ITER or len(capped[2]) != 3:
         raise CheckFailed(f"Avec max_iter=3 et un pas minuscule, attendu 3 pertes et reason={course.MAX_ITER!r} ; reçu "
@@ -487,13 +509,22 @@ def check_gradient_descent(gradient_descent) -> None:
        f"{len(result[2])} itérations sur des variables non standardisées.")
 
 
+def _context_hint(exc: BaseException) -> str | None:
+    """``with torch.no_grad:`` (the function, not called): Python's English error, in French."""
+    text = str(exc)
+    if isinstance(exc, (TypeError, AttributeError)) and ("context manager" in text or "__enter__" in text):
+        return ("torch.no_grad (sans parenthèses) est la fonction elle-même, pas un bloc : il faut l'appeler pour "
+                "obtenir le bloc, with torch.no_grad(): ...")
+    return None
+
+
 # --- evaluation -----------------------------------------------------------------------------------------------------
 def check_evaluate(evaluate) -> None:
     x, y = _problem()
     w = torch.randn(1, x.shape[1], generator=fresh_generator()).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
     recorder = Trace()
-    got = call(evaluate, x, y, w, b, name="evaluate", record=recorder)
+    got = call(evaluate, x, y, w, b, name="evaluate", record=recorder, on_error=_context_hint)
     got = _pair(got, "evaluate", "mse, r2")
     mse_got, r2_got = (as_float(v, what) for v, what in zip(got, ("la MSE", "le R²")))
     mse_ref, r2_ref = ref.evaluate(x, y, w, b)
@@ -535,6 +566,7 @@ def check_make_loader(make_loader) -> None:
     g = fresh_generator()
     n, d = 90 + int(torch.randint(0, 60, (1,), generator=g)), 3
     batch_size = int(torch.randint(8, 20, (1,), generator=g))
+    n += n % batch_size == 0  # a last, smaller batch on every draw: what drop_last=True would lose shows
     x = torch.randn(n, d, generator=g)
     x[:, 0] = torch.arange(n, dtype=x.dtype)
     y = (10 * torch.arange(n, dtype=x.dtype)).reshape(-1, 1)
@@ -557,6 +589,11 @@ def check_make_loader(make_loader) -> None:
             raise CheckFailed(f"Avec batch_size={batch_size}, les mini-lots ont {sorted(set(sizes))} lignes : seul le "
                               f"dernier peut être plus petit.\n👉 DataLoader(..., batch_size=batch_size, shuffle=True) "
                               "(sans batch_size, le DataLoader sert une ligne à la fois).")
+        if len(ids) == n - n % batch_size and len(set(ids)) == len(ids):
+            raise CheckFailed(f"Avec {n} lignes et batch_size={batch_size}, une époque ne sert que {len(ids)} lignes : "
+                              f"les {n % batch_size} dernières, qui ne remplissent pas un mini-lot, sont jetées.\n👉 "
+                              "Gardez le dernier mini-lot incomplet (l'option du DataLoader qui le jette est à "
+                              "retirer).", mistake="loader_drops_last")
         if sorted(ids) != list(range(n)):
             raise CheckFailed("Une époque doit passer une fois et une seule sur chaque ligne.")
         epochs.append(ids)

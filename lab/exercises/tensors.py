@@ -21,11 +21,12 @@ from lab.checks import (
     register_checks,
     require,
 )
+from lab.hints import Mistake
 from lab.simulated_gpu import on_gpu, simulate
 from lab.solutions import tensors as ref
 
-_LOOP = ("Pas de boucle Python sur les éléments : écrivez un motif (x[:, ::2], un masque x[x > 0]…), "
-         "une seule opération qui traite tout le tenseur.")
+_LOOP = ("Pas de boucle Python sur les éléments : une seule opération traite tout le tenseur (une tranche avec "
+         "un pas, un masque booléen, une réduction avec dim=…).")
 
 
 def _rng() -> random.Random:
@@ -51,6 +52,13 @@ def _integers_as_int64(result):
     return result
 
 
+def _number(result):
+    """A one-value tensor (``torch.tensor(2) ** n``) is the number it holds: the exercise asks for a count."""
+    if isinstance(result, torch.Tensor) and result.numel() == 1 and result.device.type != "meta":
+        return result.item()
+    return result
+
+
 def check_grid(grid) -> None:
     rng = _rng()
     inputs = [(rng.randint(2, 7), rng.randint(2, 7)) for _ in range(3)] + [(3, 4)]
@@ -60,7 +68,7 @@ def check_grid(grid) -> None:
         (lambda n, m: torch.arange(1, n * m + 1).reshape(n, m), "torch.arange(k) commence à 0 (et s'arrête à k - 1)."),
         (lambda n, m: torch.arange(n * m).reshape(n, m).float(), "Gardez des entiers : torch.arange(k) en donne, "
                                                                   "sans .float() ni dtype réel."),
-    ], hint="torch.arange(n_rows * n_cols).reshape(n_rows, n_cols)")
+    ], hint="Regardez la forme, la première et la dernière valeur : n_rows lignes de n_cols entiers consécutifs.")
     ok("grid : torch.arange(...).reshape(...) donne la matrice des diapositives.")
 
 
@@ -86,7 +94,8 @@ def _compare_zeros_like(make_zeros_like, inputs) -> None:
         (lambda x: torch.zeros(x.shape, dtype=x.dtype), "Le device compte aussi (x peut être sur le GPU) : "
                                                         "torch.zeros_like(x) garde le dtype ET le device de x."),
         (lambda x: x * 0, "x * 0 (ou x - x) donne nan quand x contient inf ou nan : utilisez torch.zeros_like(x)."),
-    ], hint="torch.zeros_like(x) : mêmes forme, dtype et device que x, rempli de zéros.")
+    ], hint=("Le résultat doit garder la forme, le dtype ET le device de x : une fonction « zeros » copie tout "
+                "cela d'un tenseur."))
 
 
 def check_bytes_per_value(bytes_per_value) -> None:
@@ -131,7 +140,8 @@ def check_size_in_bytes(size_in_bytes) -> None:
 def check_values_with_n_bits(values_with_n_bits) -> None:
     rng = _rng()
     inputs = [(n,) for n in rng.sample([1, 3, 5, 6, 7, 9, 10, 12, 16], 4)] + [(4,), (8,)]
-    compare_with_reference(values_with_n_bits, ref.values_with_n_bits, inputs, name="values_with_n_bits", mistakes=[
+    compare_with_reference(values_with_n_bits, ref.values_with_n_bits, inputs, name="values_with_n_bits",
+                           normalize=_number, mistakes=[
         (lambda n: 2 * n, "Chaque bit double le nombre de possibilités : 2 ** n, pas 2 * n."),
         (lambda n: 2**n - 1, "2 ** n - 1 est la plus grande valeur ; en comptant 0, il y a 2 ** n valeurs."),
         (lambda n: n**2, "Chaque bit double le nombre de possibilités : 2 ** n, pas n ** 2."),
@@ -151,7 +161,7 @@ def check_model_memory_gb(model_memory_gb) -> None:
         (lambda n, bits: n * bits / 8 / 2**30, "Ici 1 Go = 1e9 octets (2 ** 30 octets est un Gio)."),
         (lambda n, bits: n * 4 / 1e9, "Le nombre de bits par paramètre change tout : n_params * bits / 8 octets."),
         (lambda n, bits: n / (bits / 8) / 1e9, "Chaque paramètre occupe bits / 8 octets : multipliez, ne divisez pas."),
-    ], hint="octets = n_params × bits / 8 ; en Go : / 1e9.")
+    ], hint="Comptez les octets d'UN paramètre (à partir de ses bits), puis de tous, puis passez en Go (1e9 octets).")
     table = ", ".join(f"{ref.model_memory_gb(7 * 10**9, bits):g} Go en {label}"
                       for bits, label in ((32, "float32"), (16, "float16"), (8, "int8"), (4, "4 bits")))
     ok(f"Un modèle de 7 milliards de paramètres : {table}.")
@@ -231,8 +241,9 @@ def check_positives_only(positives_only) -> None:
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x > 0, "x > 0 est le masque (des booléens) ; indexez avec : x[x > 0]."),
         (lambda x: x[x >= 0], "Strictement positifs : 0 n'en fait pas partie (x > 0)."),
-        (lambda x: torch.where(x > 0, x, 0.0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
-        (lambda x: x * (x > 0), "Un masque sélectionne les valeurs : x[x > 0] est un tenseur 1D."),
+        Mistake(lambda x: torch.where(x > 0, x, 0.0), "positives_zeroed",  # x * (x > 0) gives the same
+                "Les négatifs sont remplacés par 0 au lieu d'être retirés : le résultat doit être plus court que x, "
+                "un masque sélectionne."),
     ])
     ok("positives_only : un masque x[x > 0].")
 
@@ -249,7 +260,7 @@ def check_elementwise(elementwise) -> None:
                            max_ops=10, loop_hint=_LOOP, mistakes=[
         (lambda x: x * x + 2, "Priorités : x * y avec y = x + 2, donc x * (x + 2)."),
         (lambda x: x + 2, "Il faut ensuite multiplier terme à terme : z = x * y."),
-    ], hint="y = x + 2 puis z = x * y (terme à terme).")
+    ], hint="Suivez l'ordre de l'énoncé : d'abord y à partir de x, puis z à partir de x et de y, terme à terme.")
     ok("elementwise : + et * agissent valeur par valeur.")
 
 
@@ -272,7 +283,7 @@ def check_matrix_product(matrix_product) -> None:
                            on_error=explain, mistakes=[
         (lambda x, w: x * w.T, "* multiplie terme à terme ; le produit matriciel s'écrit x @ w."),
         (lambda x, w: (x * w.T).sum(1), "Le bon calcul, mais gardez la forme (n, 1) : x @ w."),
-    ], hint="x @ w : (n, d) @ (d, 1) donne (n, 1).")
+    ], hint="Un produit matriciel de (n, d) par (d, 1) donne (n, 1) : comparez avec la forme obtenue.")
     ok("matrix_product : (n, d) @ (d, 1) → (n, 1).")
 
 
@@ -298,7 +309,7 @@ def check_min_max_scale(min_max_scale) -> None:
          "Priorités : / passe avant - ; parenthésez : (x - mini) / (maxi - mini)."),
         (lambda x: (x - x.min(0).values) / x.max(0).values, "Divisez par l'étendue, maxi - mini, pas par maxi."),
         (lambda x: x / x.max(0).values, "Soustrayez d'abord le minimum : (x - mini) / (maxi - mini)."),
-    ], hint="mini = x.min(0).values ; maxi = x.max(0).values ; (x - mini) / (maxi - mini)")
+    ], hint="Chaque colonne doit aller de 0 à 1 : son minimum devient 0, son maximum 1.")
     ok("min_max_scale : chaque colonne ramenée entre 0 et 1, avec -, / et min/max par colonne.")
 
 
@@ -324,7 +335,7 @@ def check_squared_distance(squared_distance) -> None:
         (lambda x, y: ((x - y) * 2).sum(1), "* 2 multiplie par 2 ; la puissance s'écrit ** 2."),
         (lambda x, y: (x**2 - y**2).sum(1), "(x - y) ** 2 n'est pas x ** 2 - y ** 2 : élevez la différence au carré."),
         (lambda x, y: ((x - y) ** 2).sum(1).sqrt(), "C'est la distance elle-même ; on demande son carré (sans sqrt)."),
-    ], hint="((x - y) ** 2).sum(1)")
+    ], hint="Une valeur par ligne : la somme, sur les colonnes, des carrés des écarts entre x et y.")
     ok("squared_distance : ((x - y) ** 2).sum(1), une distance au carré par ligne.")
 
 
@@ -423,7 +434,8 @@ def check_sum_even_columns(sum_even_columns) -> None:
 def _images(rng: random.Random, g: torch.Generator) -> list[tuple]:
     shapes = [(3, rng.randint(5, 12), rng.randint(5, 12)),
               (1, rng.randint(5, 12), rng.randint(5, 12)),  # a grey image: squeeze() would drop its channel
-              (rng.randint(2, 4), 1, rng.randint(5, 12))]
+              (rng.randint(2, 4), 1, rng.randint(5, 12)),
+              (rng.randint(2, 4), rng.randint(5, 12), 1)]  # squeeze(-1) then differs from doing nothing
     return [(torch.rand(shape, generator=g),) for shape in shapes]
 
 
@@ -434,7 +446,7 @@ def check_add_batch_dim(add_batch_dim) -> None:
         (lambda x: x.unsqueeze(1), "unsqueeze(1) ajoute la dimension en deuxième position ; le lot est en tête : "
                                    "unsqueeze(0)."),
         (lambda x: x.squeeze(0), "squeeze enlève une dimension ; pour en ajouter une : unsqueeze(0)."),
-    ], hint="(3, 226, 226) → (1, 3, 226, 226) : image.unsqueeze(0).")
+    ], hint="(3, 226, 226) → (1, 3, 226, 226) : la nouvelle dimension, de taille 1, va en tête.")
     ok("add_batch_dim : (C, H, W) → (1, C, H, W).")
 
 
@@ -449,7 +461,7 @@ def check_remove_batch_dim(remove_batch_dim) -> None:
         (lambda x: x.squeeze(-1), "squeeze(-1) vise la dernière dimension (et ne fait rien si elle n'est pas de "
                                   "taille 1) ; le lot est la première : squeeze(0)."),
         (lambda x: x[0].unsqueeze(0), "Le résultat doit perdre la dimension du lot : squeeze(0)."),
-    ], hint="(1, C, H, W) → (C, H, W) : output.squeeze(0).")
+    ], hint="(1, C, H, W) → (C, H, W) : n'enlevez que la dimension du lot, la première.")
     ok("remove_batch_dim : squeeze(0) n'enlève que la dimension du lot.")
 
 

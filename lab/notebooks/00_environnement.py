@@ -262,3 +262,14 @@ check_terminal_freeze("freeze.txt")
 # Dans une image construite sans conda (`PYTHON_SOURCE=system`), `conda` explique pourquoi il n'est pas là et
 # propose `python -m venv` et `pip`. Les environnements créés dans le conteneur disparaissent avec `make stop` :
 # gardez le `requirements.txt` ou l'`environment.yml` dans `~/work`.
+
+# %% [markdown]
+# ## Où en êtes-vous ?
+#
+# Chaque vérification est enregistrée (dans `~/work/.progress` : le résultat, jamais votre code). Voici ce qui
+# est réussi, ce qui reste à faire et le dernier indice reçu. Dans un terminal : `python -m lab.progress`.
+
+# %%
+from lab.progress import show
+
+show("environment")

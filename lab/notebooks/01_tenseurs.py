@@ -399,3 +399,14 @@ def remove_batch_dim(output):
 
 
 check_remove_batch_dim(remove_batch_dim)
+
+# %% [markdown]
+# ## Où en êtes-vous ?
+#
+# Chaque vérification est enregistrée (dans `~/work/.progress` : le résultat, jamais votre code). Voici ce qui
+# est réussi, ce qui reste à faire et le dernier indice reçu. Dans un terminal : `python -m lab.progress`.
+
+# %%
+from lab.progress import show
+
+show("tensors")

@@ -168,3 +168,14 @@ try:
     print(f"{device} : {time_on_device(lambda: m @ m, device) * 1e3:.2f} ms")
 except NotImplementedError:
     print("Écrivez time_on_device (exercice 5) pour voir la mesure.")
+
+# %% [markdown]
+# ## Où en êtes-vous ?
+#
+# Chaque vérification est enregistrée (dans `~/work/.progress` : le résultat, jamais votre code). Voici ce qui
+# est réussi, ce qui reste à faire et le dernier indice reçu. Dans un terminal : `python -m lab.progress`.
+
+# %%
+from lab.progress import show
+
+show("gpu")

@@ -374,3 +374,14 @@ plt.show()
 #
 # Tout l'exercice en une commande : `python -m lab.regression` (options `--device`, `--test-size`, `--seed`,
 # `--json`).
+
+# %% [markdown]
+# ## Où en êtes-vous ?
+#
+# Chaque vérification est enregistrée (dans `~/work/.progress` : le résultat, jamais votre code). Voici ce qui
+# est réussi, ce qui reste à faire et le dernier indice reçu. Dans un terminal : `python -m lab.progress`.
+
+# %%
+from lab.progress import show
+
+show("regression")

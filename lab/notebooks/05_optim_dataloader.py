@@ -139,3 +139,14 @@ print(f"exact  R² test {exact_r2:.4f}  MSE test {exact_mse:.4f}")
 # PyTorch, c'est des tenseurs typés (CPU ou GPU), la différenciation automatique (autograd), une couche
 # d'optimisation (`torch.optim`) et une gestion simple des mini-lots (`DataLoader`). La suite du cours construira
 # des réseaux (`torch.nn`) sur ces mêmes briques.
+
+# %% [markdown]
+# ## Où en êtes-vous ?
+#
+# Chaque vérification est enregistrée (dans `~/work/.progress` : le résultat, jamais votre code). Voici ce qui
+# est réussi, ce qui reste à faire et le dernier indice reçu. Dans un terminal : `python -m lab.progress`.
+
+# %%
+from lab.progress import show
+
+show("regression")

@@ -2,8 +2,8 @@
 
 Exit status: 0 without ✗, 1 when a check fails, 2 for bad usage. `--json` prints the report for machines (schema 1):
   {"schema": 1, "mode": "full"|"host-only"|"env-only", "env_source": {"kind", "name", "command"} | null,
-   "checks": [{"name", "status": "ok"|"warn"|"fail", "title", "detail", "fix", "scope": "host"|"env",
-               "items", "details", "data"}], "summary": {"ok", "warn", "fail", "total", "exit_status"}, "exit_status"}
+   "checks": [{"name", "status": "ok"|"warn"|"fail"|"na", "title", "detail", "fix", "scope": "host"|"env",
+               "items", "details", "data"}], "summary": {"ok", "warn", "fail", "na", "total", "exit_status"}, "exit_status"}
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Docker on the host: the daemon answers, the lab image is built and built from the current locks."""
+"""Docker on the host: the daemon answers, the build client can build, the lab image is built from the current locks.
+
+`python -S -m labtools.doctor.docker build-client-problem` is `make build`'s preflight of the build client (DOCKER_BUILD
+from the environment): the doctor's rule, in one French line, nothing when the client can build.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sys
 
 from labtools import policy
 from labtools.doctor.model import FAIL, OK, WARN, Check, CmdResult, run_cmd, tail
@@ -149,6 +154,19 @@ def check_build_client(docker_build: str, client: str | None, can_build: bool, h
                  fix, data=data)
 
 
+def build_client_problem(docker_build: str, client: str | None, can_build: bool, how: str,
+                         alternative: str | None) -> str:
+    """`make build`'s preflight line for the build client (check_build_client's verdict), '' when it can build."""
+    check = check_build_client(docker_build, client, can_build, how, alternative)
+    if check.status == OK:
+        return ""
+    if not client:
+        command = (docker_build.split() or ["docker"])[0]
+        return f"DOCKER_BUILD=« {docker_build} » : la commande {command} est introuvable ; {check.fix}."
+    return (f"le client Docker {client} n'a pas le plugin buildx, dont « {docker_build} » a besoin pour construire "
+            f"l'image ; {check.fix}.")
+
+
 def parse_docker_time(value: str) -> dt.datetime | None:
     """Docker's RFC 3339 timestamps carry nanoseconds, which fromisoformat() rejects before 3.11's stricter forms."""
     m = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$", (value or "").strip())
@@ -197,3 +215,17 @@ def check_image(image: str, inspect: dict | None, fingerprint: str | None, lock_
                      details=details, data=data)
     return Check("image", OK, title, f"{image} présente (fraîcheur non vérifiable : verrou introuvable)",
                  details=details, data=data)
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["build-client-problem"]:
+        line = build_client_problem(**build_client_facts(os.environ.get("DOCKER_BUILD") or "docker build"))
+        if line:
+            print(line)
+        return 0
+    print("usage: python -S -m labtools.doctor.docker build-client-problem", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

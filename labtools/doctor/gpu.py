@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from labtools import policy
+from labtools.doctor.arch import not_applicable
 from labtools.doctor.model import FAIL, OK, WARN, Check, CmdResult, run_cmd, tail
 
 TOOLKIT_DOCS = "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html"
@@ -102,9 +103,12 @@ def image_cuda(labels: dict, lock_text: str | None) -> tuple[str | None, str | N
 
 # ------------------------------------------------------------------------------------------ decisions
 def check_driver(version: str | None, cuda: str | None, source: str | None = None, cuda_source: str | None = None,
-                 notes: tuple[str, ...] = ()) -> Check:
-    """Driver branch against the CUDA major of the image's torch. No NVIDIA driver at all is CPU mode, not an error."""
+                 notes: tuple[str, ...] = (), cpu_only: bool = False) -> Check:
+    """Driver branch against the CUDA major of the image's torch. No NVIDIA driver at all is CPU mode, not an error;
+    on a CPU-only platform (arch.cpu_only) the check does not apply."""
     title = "Pilote NVIDIA"
+    if cpu_only:
+        return not_applicable("nvidia-driver", title, {"gpu": False, "version": None, "cuda": cuda, "cpu_mode": True})
     details = [f"version lue via {source}"] if source else []
     details += list(notes)
     if not version:
@@ -135,10 +139,12 @@ def check_driver(version: str | None, cuda: str | None, source: str | None = Non
                  details=details, data=data)
 
 
-def check_gpu_runtime(driver_present: bool, runtimes: dict, cdi_specs: list[str], tools: dict[str, str | None]
-                      ) -> Check:
+def check_gpu_runtime(driver_present: bool, runtimes: dict, cdi_specs: list[str], tools: dict[str, str | None],
+                      cpu_only: bool = False) -> Check:
     """Can containers get the GPU: nvidia runtime in Docker, a CDI spec, or the container toolkit's hook/CLI."""
     title = "GPU dans les conteneurs"
+    if cpu_only:
+        return not_applicable("gpu-runtime", title)
     if not driver_present:
         return Check("gpu-runtime", OK, title, "sans objet (pas de GPU NVIDIA : mode CPU)", data={"usable": False})
     found = ["runtime Docker « nvidia »"] if "nvidia" in (runtimes or {}) else []
@@ -162,9 +168,12 @@ def gpu_decision(driver: Check, runtime: Check) -> tuple[bool, str]:
     return True, driver.detail
 
 
-def check_container_gpu(running: bool, container_gpu: bool, gpu_usable: bool, container: str) -> Check:
+def check_container_gpu(running: bool, container_gpu: bool, gpu_usable: bool, container: str,
+                        cpu_only: bool = False) -> Check:
     """The running lab container got the GPU when the host can give it one."""
     title = "GPU du conteneur du lab"
+    if cpu_only:
+        return not_applicable("lab-container-gpu", title)
     if not running:
         return Check("lab-container-gpu", OK, title, f"sans objet : le conteneur {container} ne tourne pas")
     if container_gpu:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
+import sys
 from functools import cached_property
 from pathlib import Path
 
 from labtools import policy
-from labtools.doctor import docker, gpu, system
+from labtools.doctor import arch, docker, gpu, system
 from labtools.doctor.model import OK, CheckSpec, CmdResult, read_text, run_cmd
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +109,20 @@ class HostFacts:
         return gpu.container_has_gpu((self.container_inspect or {}).get("HostConfig") or {})
 
     @cached_property
+    def platform(self) -> dict:
+        """Where the lab runs: the host's OS and machine, Docker's native architecture, the image's platform."""
+        image = self.image_inspect or {}
+        return {"host_os": sys.platform, "host_machine": platform.machine(),
+                "daemon_arch": self.docker_info.get("Architecture"), "image_os": image.get("Os"),
+                "image_arch": image.get("Architecture"), "nvidia_driver": bool(self.driver[0]),
+                "kernel_release": platform.release(), "repo_path": str(REPO_ROOT)}
+
+    @cached_property
+    def cpu_only(self) -> bool:
+        p = self.platform
+        return arch.cpu_only(p["host_os"], p["daemon_arch"] or p["host_machine"], p["nvidia_driver"])
+
+    @cached_property
     def gpu_usable(self) -> bool:
         return gpu.gpu_decision(DRIVER.run(self), RUNTIME.run(self))[0]
 
@@ -134,17 +150,21 @@ def _disk_facts(f: HostFacts) -> dict:
 def _driver_facts(f: HostFacts) -> dict:
     version, source, notes = f.driver
     cuda, cuda_source = f.cuda if version else (None, None)
-    return {"version": version, "cuda": cuda, "source": source, "cuda_source": cuda_source, "notes": tuple(notes)}
+    return {"version": version, "cuda": cuda, "source": source, "cuda_source": cuda_source, "notes": tuple(notes),
+            "cpu_only": f.cpu_only}
 
 
 DRIVER = CheckSpec("nvidia-driver", "host", "pilote NVIDIA assez récent pour la CUDA de l'image", _driver_facts,
                    gpu.check_driver)
 RUNTIME = CheckSpec("gpu-runtime", "host", "NVIDIA Container Toolkit : les conteneurs peuvent utiliser le GPU",
-                    lambda f: {"driver_present": bool(f.driver[0]), **f.toolkit}, gpu.check_gpu_runtime)
+                    lambda f: {"driver_present": bool(f.driver[0]), **f.toolkit, "cpu_only": f.cpu_only},
+                    gpu.check_gpu_runtime)
 
 HOST_CHECKS = [
     CheckSpec("docker", "host", "Docker installé et son démon joignable",
               lambda f: {"docker_path": f.docker_path, "info": f.docker_info_result}, docker.check_docker),
+    CheckSpec("arch", "host", "plateforme de l'hôte et de l'image : native ou émulée (lent), CPU uniquement ?",
+              lambda f: f.platform, arch.check_arch),
     CheckSpec("buildx", "host", "la commande de construction (DOCKER_BUILD) sait construire avec BuildKit",
               lambda f: f.build_client, docker.check_build_client),
     CheckSpec("image", "host", "image du lab construite, avec le verrou actuel",
@@ -155,7 +175,8 @@ HOST_CHECKS = [
     CheckSpec("port", "host", "port du lab libre (ou déjà celui du lab)", _port_facts, system.check_port),
     CheckSpec("lab-container-gpu", "host", "le conteneur du lab a le GPU quand l'hôte en a un",
               lambda f: {"running": f.container_running, "container_gpu": f.container_gpu,
-                         "gpu_usable": f.gpu_usable, "container": f.container}, gpu.check_container_gpu),
+                         "gpu_usable": f.gpu_usable, "container": f.container, "cpu_only": f.cpu_only},
+              gpu.check_container_gpu),
     CheckSpec("disk", "host", "assez d'espace disque pour reconstruire l'image", _disk_facts, system.check_disk),
     # One more host check goes here: CheckSpec(name, "host", summary, collect, decide).
 ]

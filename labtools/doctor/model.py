@@ -13,14 +13,16 @@ SCHEMA_VERSION = 1
 
 
 class Status(str, Enum):
-    """✓ ok, ! warn (works, but fix it), ✗ fail (the lab is broken here; exit status 1)."""
+    """✓ ok, ! warn (works, but fix it), ✗ fail (the lab is broken here; exit status 1), – na (does not apply on this
+    platform: the NVIDIA checks on a CPU-only machine, an Apple Silicon Mac say)."""
 
     OK = "ok"
     WARN = "warn"
     FAIL = "fail"
+    NA = "na"
 
 
-OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
+OK, WARN, FAIL, NA = Status.OK, Status.WARN, Status.FAIL, Status.NA
 
 
 @dataclass(frozen=True)

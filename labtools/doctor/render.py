@@ -21,9 +21,10 @@ def render(report: dict, verbose: bool, stream=None) -> str:
     """The report as the terminal shows it: a section per scope, one line per check, its fix under ! and ✗."""
     stream = stream or sys.stdout
     fancy = _supports(stream, "✓✗→•Â")
-    glyph = {"ok": "✓", "warn": "!", "fail": "✗"} if fancy else {"ok": "OK", "warn": "!", "fail": "X"}
+    glyph = {"ok": "✓", "warn": "!", "fail": "✗", "na": "–"} if fancy else {"ok": "OK", "warn": "!", "fail": "X",
+                                                                               "na": "-"}
     color = stream.isatty() and not os.environ.get("NO_COLOR")
-    paint = {"ok": "\033[32m", "warn": "\033[33m", "fail": "\033[31m"}
+    paint = {"ok": "\033[32m", "warn": "\033[33m", "fail": "\033[31m", "na": "\033[2m"}
 
     def g(status):
         return f"{paint[status]}{glyph[status]}\033[0m" if color else glyph[status]
@@ -31,9 +32,20 @@ def render(report: dict, verbose: bool, stream=None) -> str:
     lines = ["Diagnostic du PyTorch GPU Lab (make doctor)"]
     section = None
     src = report.get("env_source")
+    not_applicable: list[str] = []  # checks that do not apply here: one quiet line per section, not one each
+
+    def flush_not_applicable():
+        if not_applicable:
+            lines.append(f"[{g('na')}] Sans objet sur cette plateforme : {', '.join(not_applicable)}")
+            not_applicable.clear()
+
     for c in report["checks"]:
         scope = c.get("scope", "host")
+        if c["status"] == "na":
+            not_applicable.append(c["title"])
+            continue
         if scope != section:
+            flush_not_applicable()
             section = scope
             kind = {"container": "conteneur", "image": "image", "local": "Python"}.get((src or {}).get("kind"), "")
             where = f" ({kind} {src['name']})" if scope == "env" and src else ""
@@ -51,6 +63,7 @@ def render(report: dict, verbose: bool, stream=None) -> str:
             lines += [f"    • {d}" for d in c.get("details") or []]
         if c["status"] != "ok" and c.get("fix"):
             lines.append(f"    {'→' if fancy else '->'} Correctif : {c['fix']}")
+    flush_not_applicable()
     s = report["summary"]
     lines.append("")
     if s["fail"]:

@@ -33,12 +33,12 @@ def assert_schema(report, rc):
     assert isinstance(report["checks"], list) and report["checks"]
     for c in report["checks"]:
         assert CHECK_KEYS <= set(c), c
-        assert c["status"] in ("ok", "warn", "fail")
+        assert c["status"] in ("ok", "warn", "fail", "na")
         assert isinstance(c["name"], str) and isinstance(c["detail"], str) and c["detail"]
         assert c["scope"] in ("host", "env")
-        if c["status"] != "ok":
+        if c["status"] in ("warn", "fail"):
             assert c["fix"], f"{c['name']} is {c['status']} without a fix"
-    counts = {s: sum(c["status"] == s for c in report["checks"]) for s in ("ok", "warn", "fail")}
+    counts = {s: sum(c["status"] == s for c in report["checks"]) for s in ("ok", "warn", "fail", "na")}
     s = report["summary"]
     assert {k: s[k] for k in counts} == counts and s["total"] == len(report["checks"])
     assert report["exit_status"] == s["exit_status"] == (1 if counts["fail"] else 0) == rc
@@ -172,11 +172,13 @@ if not state["daemon"]:
                      "Is the docker daemon running?\n")
     sys.exit(1)
 if args[0] == "info":
-    print(json.dumps({{"ServerVersion": "28.2.2", "DockerRootDir": state["root"], "Runtimes": {{"runc": {{}}}}}}))
+    print(json.dumps({{"ServerVersion": "28.2.2", "DockerRootDir": state["root"], "Runtimes": {{"runc": {{}}}},
+                      "Architecture": state["arch"], "OSType": "linux"}}))
 elif args[:2] == ["image", "inspect"]:
     if not state["image"]:
         sys.stderr.write("Error: No such image: " + args[2] + "\n"); sys.exit(1)
     print(json.dumps([{{"Created": "2026-11-20T08:00:00.123456789Z", "Size": 6000000000,
+                       "Architecture": state["image_arch"], "Os": "linux",
                        "Config": {{"Labels": {{"org.pytorch-lab.lock-sha256": state["label"]}}}}}}]))
 elif args[0] == "ps":
     print("pytorch-lab\t127.0.0.1:%d->8888/tcp" % state["port"] if state["container"] else "")
@@ -206,7 +208,7 @@ def fake_docker(tmp_path, broken_env):
     port = listener.getsockname()[1]
     label = policy.lock_fingerprint(lock.read_bytes(), (lock.parent / "environment.yml").read_bytes())
     state = {"daemon": True, "image": True, "container": True, "port": port, "label": label, "root": str(tmp_path),
-             "script": str(SCRIPT), "lock": str(lock)}
+             "script": str(SCRIPT), "lock": str(lock), "arch": "x86_64", "image_arch": "amd64"}
     env = dict(env, PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", FAKE_DOCKER_LOG=str(tmp_path / "docker.log"),
                DOCKER_BUILD="docker build")
 
@@ -298,3 +300,20 @@ def test_the_host_side_needs_only_the_standard_library(clean_env):
                             "('packaging', 'torch', 'pynvml')))", str(SCRIPT.parents[1])],
                            capture_output=True, text=True, env=clean_env)
     assert probe.returncode == 0 and probe.stdout.strip() == "[]", probe.stderr
+
+
+def test_apple_silicon_daemon_with_an_amd64_image_warns_of_emulation_and_skips_the_nvidia_checks(fake_docker):
+    """Docker Desktop on an M-series Mac answers Architecture aarch64; an image built for amd64 runs emulated."""
+    report, checks, _ = fake_docker(arch="aarch64", image_arch="amd64", container=False)
+    assert checks["arch"]["status"] == "warn" and "émulation" in checks["arch"]["detail"]
+    assert "make rebuild" in checks["arch"]["fix"]
+    assert {checks[n]["status"] for n in ("nvidia-driver", "gpu-runtime", "lab-container-gpu")} == {"na"}
+    report, checks, _ = fake_docker(arch="aarch64", image_arch="arm64", container=False)
+    assert checks["arch"]["status"] == "ok" and "linux/arm64, image native" in checks["arch"]["detail"]
+    assert "CPU uniquement" in checks["arch"]["detail"]
+
+
+def test_native_amd64_keeps_the_nvidia_checks(fake_docker):
+    _, checks, _ = fake_docker(container=False)
+    assert checks["arch"]["status"] == "ok" and checks["arch"]["data"]["host_platform"] == "linux/amd64"
+    assert checks["nvidia-driver"]["status"] in ("ok", "warn", "fail")  # this machine's driver, or CPU mode

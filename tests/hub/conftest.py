@@ -1,12 +1,14 @@
-"""Fixtures of the hub tests; the helpers are in hubtest.py. `make test` runs tests/hub in a pytest run of its
-own: tests/image imports its helpers with `from conftest import`, which another conftest would shadow."""
+"""Fixtures of the hub tests. Helpers live in modules, never here: the hub's in hubtest.py, the ones every folder
+shares in tests/support."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hubtest import HUB_IMAGE, IMAGE, STUDENTS, Hub, docker
+from hubtest import HUB_IMAGE, IMAGE, STUDENTS, Hub
+
+from tests.support.processes import docker
 
 
 def pytest_collection_modifyitems(items):

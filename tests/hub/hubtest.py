@@ -1,5 +1,5 @@
-"""Helpers of the hub tests (imported as `hubtest`, since every test folder has its own conftest): a real hub
-started by scripts/hub.sh, real student containers, real HTTP and websockets.
+"""Helpers of the hub tests (`from hubtest import`; conftest.py holds the fixtures): a real hub started by
+scripts/hub.sh, real student containers, real HTTP and websockets (tests/support/hub_client.py).
 
 Everything a test hub creates is named after HUB_TEST_PREFIX (default: pytorch-hub-test-<image tag>) plus a
 free port, and removed at the end: the hub, the students' containers, their volumes and the network.
@@ -8,34 +8,18 @@ free port, and removed at the end: the hub, the students' containers, their volu
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "hub"))
+from labtools.policy import DEFAULTS
+from tests.support.hub_client import HubUser
+from tests.support.processes import REPO, docker, free_port
 
-from client import HubUser  # noqa: E402  (hub/ is put on the path just above)
-
-IMAGE = os.environ.get("IMAGE", "pytorch-gpu-lab:latest")
-HUB_IMAGE = os.environ.get("HUB_IMAGE", "pytorch-gpu-lab-hub:latest")
+IMAGE = os.environ.get("IMAGE", DEFAULTS["IMAGE"])
+HUB_IMAGE = os.environ.get("HUB_IMAGE", DEFAULTS["HUB_IMAGE"])
 PREFIX = os.environ.get("HUB_TEST_PREFIX", f"pytorch-hub-test-{IMAGE.rpartition(':')[2] or 'latest'}")
 STUDENTS = ["alice", "bob", "chloe"]
-
-
-def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-    result = subprocess.run(["docker", *args], check=False, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"docker {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Hub:

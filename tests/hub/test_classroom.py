@@ -1,7 +1,8 @@
 """hub/classroom.py: the roster and GPU parsing both the host check and the hub's config rely on."""
 
 import pytest
-from classroom import RosterError, device_for, parse_gpus, parse_roster
+
+from hub.classroom import RosterError, device_for, docker_escape, leavers, parse_gpus, parse_roster
 
 pytestmark = pytest.mark.pure
 
@@ -12,15 +13,18 @@ def test_roster_names_display_names_comments_and_header():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "no student"),
-    ("# only a comment\n\n", "no student"),
-    ("alice\nbob\nalice\n", "line 3: 'alice' is already on line 1"),
-    ("alice\nBob\n", "line 2: 'Bob' is not a usable username (use 'bob')"),
-    ("alice\njean dupont\n", "line 2: 'jean dupont' is not a usable username"),
-    ("élodie\n", "line 1: 'élodie' is not a usable username"),
-    ("alice\n../etc\n", "line 2: '../etc'"),
-    ("x" * 40 + "\n", "line 1"),
-    ("alice\nteacher\n", "line 2: 'teacher' is the teacher's (admin) account"),
+    ("", "aucun élève"),
+    ("# only a comment\n\n", "aucun élève"),
+    ("alice\nbob\nalice\n", "ligne 3 : « alice » est déjà à la ligne 1"),
+    ("alice\nBob\n", "ligne 2 : « Bob » n'est pas un identifiant utilisable (écrivez « bob »)"),
+    ("alice\njean dupont\n", "ligne 2 : « jean dupont » n'est pas un identifiant utilisable"),
+    ("élodie\n", "ligne 1 : « élodie » n'est pas un identifiant utilisable"),
+    ("alice\n../etc\n", "ligne 2 : « ../etc »"),
+    ("x" * 40 + "\n", "ligne 1"),
+    ("alice\nteacher\n", "ligne 2 : « teacher » est le compte de l'enseignant"),
+    ("alice;Alice\nbob,Bob\n", "ligne 2 : « bob,Bob » n'est pas un identifiant utilisable (ce fichier sépare les "
+                                 "colonnes par « ; »"),
+    ("alice;Martin;Alice\n", "ligne 1 : 3 colonnes"),
 ])
 def test_bad_rosters_name_the_line(text, message):
     with pytest.raises(RosterError) as error:
@@ -45,3 +49,9 @@ def test_gpus_whole_gpus_and_mig_slices():
 def test_per_student_devices_are_round_robin():
     devices = ["GPU-a", "GPU-b", "MIG-c"]
     assert [device_for(i, devices) for i in range(7)] == ["GPU-a", "GPU-b", "MIG-c"] * 2 + ["GPU-a"]
+
+
+def test_leavers_are_found_by_dockerspawners_escaped_names():
+    assert docker_escape("jean.dupont_x-y") == "jean-2edupont-5fx-2dy"  # DockerSpawner 14's own escape, checked
+    names = ["h-work-alice", "h-work-bob", "h-work-jean-2edupont", "h-work-teacher", "other-work-zoe"]
+    assert leavers(names, "h-work-", {"alice", "jean.dupont", "teacher"}) == ["h-work-bob"]

@@ -10,7 +10,9 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hubtest import STUDENTS, docker, wait_for
+from hubtest import STUDENTS, wait_for
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from hubtest import HUB_IMAGE, docker
+from hubtest import HUB_IMAGE
+
+from labtools.policy import DEFAULTS
+from tests.support.processes import docker
 
 LOAD = """
 import json, types
@@ -26,8 +29,9 @@ def load_config(tmp_path, **env: str) -> dict:
     secrets.mkdir(exist_ok=True)
     for name, value in (("class-password", "classpass12"), ("admin-password", "a" * 40), ("status-token", "t" * 64)):
         (secrets / name).write_text(value)
-    flags = [arg for key, value in dict(HUB_NAME="cfg-test", HUB_LAB_IMAGE="lab", **env).items()
-             for arg in ("-e", f"{key}={value}")]
+    settings = {name: value for name, value in DEFAULTS.items() if name.startswith("HUB_")}  # as hub.sh passes them
+    settings.update(HUB_NAME="cfg-test", HUB_LAB_IMAGE="lab", **env)
+    flags = [arg for key, value in settings.items() for arg in ("-e", f"{key}={value}")]
     out = docker("run", "--rm", "--network", "none", *flags,
                  "-v", f"{tmp_path / 'roster.csv'}:/srv/jupyterhub/roster.csv:ro",
                  "-v", f"{secrets}:/srv/jupyterhub/secrets:ro", "--entrypoint", "python", HUB_IMAGE, "-c", LOAD).stdout

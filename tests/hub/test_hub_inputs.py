@@ -8,7 +8,9 @@ import socket
 import subprocess
 
 import pytest
-from hubtest import HUB_IMAGE, docker
+from hubtest import HUB_IMAGE
+
+from tests.support.processes import docker
 
 CPU_ONLY = shutil.which("nvidia-smi") is None or subprocess.run(
     ["nvidia-smi", "-L"], check=False, capture_output=True).returncode != 0
@@ -26,21 +28,21 @@ def refused(hub, *messages: str, **settings: str) -> str:
 
 
 @pytest.mark.parametrize("roster, messages", [
-    ("", ["no student in the roster"]),
-    ("alice\nbob\nalice\n", ["line 3", "'alice' is already on line 1"]),
-    ("alice\nJean Dupont,Jean\n", ["line 2", "'Jean Dupont' is not a usable username"]),
-    ("alice\nteacher\n", ["line 2", "teacher's (admin) account"]),
+    ("", ["aucun élève dans la liste"]),
+    ("alice\nbob\nalice\n", ["ligne 3", "« alice » est déjà à la ligne 1"]),
+    ("alice\nJean Dupont,Jean\n", ["ligne 2", "« Jean Dupont » n'est pas un identifiant utilisable"]),
+    ("alice\nteacher\n", ["ligne 2", "compte de l'enseignant"]),
 ])
 def test_bad_rosters_are_refused_with_the_line(new_hub, roster, messages):
     hub = new_hub()
     hub.roster.write_text(roster)
     err = refused(hub, *messages)
-    assert str(hub.roster) in err and "nothing was started" in err
+    assert str(hub.roster) in err and "rien n'a été démarré" in err
 
 
 def test_missing_roster_file(new_hub):
     hub = new_hub()
-    refused(hub, "no such roster file", ROSTER=str(hub.root / "missing.csv"))
+    refused(hub, "ce fichier n'existe pas", ROSTER=str(hub.root / "missing.csv"))
 
 
 def test_missing_images(new_hub):
@@ -63,7 +65,7 @@ def test_port_in_use(new_hub):
     ({"HUB_IDLE_MINUTES": "0"}, ["positive number of minutes"]),
     ({"HUB_IDLE_MINUTES": "soon"}, ["positive number of minutes"]),
     ({"HUB_MEM_LIMIT": "lots"}, ["HUB_MEM_LIMIT"]),
-    ({"HUB_GPU": "some"}, ["HUB_GPU must be auto, none, shared or per-student"]),
+    ({"HUB_GPU": "some"}, ["les valeurs possibles sont auto, none, shared ou per-student"]),
     ({"HUB_NAME": "Bad Name"}, ["cannot name Docker containers"]),
     ({"HUB_ADMIN": "Prof X"}, ["not a usable username"]),
 ])
@@ -73,7 +75,8 @@ def test_bad_settings(new_hub, settings, messages):
 
 @pytest.mark.skipif(not CPU_ONLY, reason="this host has an NVIDIA GPU: per-student GPUs are valid here")
 def test_per_student_gpu_without_a_gpu(new_hub):
-    refused(new_hub(), "HUB_GPU=per-student, but this host has no usable NVIDIA GPU", HUB_GPU="per-student")
+    refused(new_hub(), "HUB_GPU=per-student, mais les conteneurs des élèves ne peuvent pas utiliser le GPU : aucun "
+            "pilote NVIDIA sur cet hôte", HUB_GPU="per-student")
 
 
 def test_bind_beyond_loopback_needs_tls_or_an_explicit_insecure_flag(new_hub):
@@ -81,7 +84,7 @@ def test_bind_beyond_loopback_needs_tls_or_an_explicit_insecure_flag(new_hub):
     refused(hub, "HUB_BIND=0.0.0.0 publishes the hub beyond this machine", "HUB_TLS_CERT", HUB_BIND="0.0.0.0")
     # `check` validates without starting: the explicit flag is accepted, with a warning.
     result = hub.run("check", HUB_BIND="0.0.0.0", HUB_INSECURE_HTTP="1")
-    assert "WARNING: HUB_INSECURE_HTTP=1" in result.stderr and "settings OK" in result.stdout
+    assert "WARNING: HUB_INSECURE_HTTP=1" in result.stderr and "réglages vérifiés" in result.stdout
 
 
 CERTIFICATE = """

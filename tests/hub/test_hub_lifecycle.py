@@ -7,7 +7,9 @@ import os
 import subprocess
 
 import pytest
-from hubtest import IMAGE, docker, wait_for
+from hubtest import IMAGE, wait_for
+
+from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
 

@@ -30,10 +30,20 @@ def schema():
     return yaml.safe_load((CHART / "values.schema.yaml").read_text())
 
 
+# What the README's `helm upgrade --install` adds on its command line (--set-file, --set-string).
+PROGRESS_FILES = {"progress-service": "hub/progress_service.py", "progress-store": "hub/progress_store.py",
+                  "progress-classroom": "hub/classroom.py", "progress-exercises": "hub/exercises.json",
+                  "progress-roster": "hub/class.example.csv"}
+INSTALL_OVERRIDES = {"hub": {
+    "extraFiles": {"class-authenticator": {"stringData": (REPO / "hub" / "authenticator.py").read_text()},
+                   **{key: {"stringData": (REPO / path).read_text()} for key, path in PROGRESS_FILES.items()}},
+    "config": {"SharedPasswordAuthenticator": {"user_password": "classpass12", "admin_password": "a" * 40}}}}
+
+
 @pytest.fixture(scope="module")
 def values():
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
-    return merged(defaults, yaml.safe_load(VALUES.read_text()))
+    return merged(merged(defaults, yaml.safe_load(VALUES.read_text())), INSTALL_OVERRIDES)
 
 
 def test_values_pass_the_chart_schema(schema, values):
@@ -56,6 +66,17 @@ def test_values_say_what_the_issue_asks(values):
     assert any(key.startswith("nvidia.com/mig-") for limit in limits for key in limit)
 
 
+def test_the_readme_installs_the_class_authenticator_file():
+    readme = (REPO / "README.md").read_text()
+    assert "--set-file hub.extraFiles.class-authenticator.stringData=hub/authenticator.py" in readme
+    hub = yaml.safe_load(VALUES.read_text())["hub"]
+    mount = hub["extraFiles"]["class-authenticator"]["mountPath"]
+    snippet = hub["extraConfig"]["class-authenticator"]
+    assert f'sys.path.insert(0, "{mount.rpartition("/")[0]}")' in snippet
+    assert "c.JupyterHub.authenticator_class = ClassAuthenticator" in snippet
+    assert "authenticator_class" not in hub["config"].get("JupyterHub", {})  # not the stock shared-password
+
+
 def pin(lock: Path, package: str) -> str:
     match = re.search(rf"^{package}==([^\s;\\]+)", lock.read_text(), re.MULTILINE)
     assert match, f"{package} is not pinned in {lock}"
@@ -68,3 +89,19 @@ def test_one_jupyterhub_version_for_lab_hub_and_chart():
     assert lab == hub, "the lab's jupyterhub-singleuser and the hub must be the same version"
     assert lab.split(".")[:2] == chart_app_version.split(".")[:2], (
         f"jupyterhub {lab} in the image, but the chart runs JupyterHub {chart_app_version}")
+
+
+def test_the_progress_service_is_there_as_with_make_hub(values):
+    hub = values["hub"]
+    service = hub["services"]["progress"]
+    assert service["url"] == "http://hub:10101" and service["command"][1].endswith("/progress_service.py")
+    mounted = {entry["mountPath"].rsplit("/", 1)[1] for entry in hub["extraFiles"].values()}
+    assert {"progress_service.py", "progress_store.py", "classroom.py", "exercises.json"} <= mounted
+    assert "access:services!service=progress" in hub["config"]["Spawner"]["server_token_scopes"]
+    assert "access:services!service=progress" in hub["loadRoles"]["user"]["scopes"]
+    assert values["singleuser"]["extraEnv"]["LAB_PROGRESS_URL"].startswith("http://hub:10101/services/progress/")
+    assert {"port": 10101, "targetPort": 10101, "name": "progress"} in hub["service"]["extraPorts"]
+    readme = (REPO / "README.md").read_text()
+    for key, path in PROGRESS_FILES.items():
+        if key != "progress-roster":
+            assert f"--set-file hub.extraFiles.{key}.stringData={path}" in readme

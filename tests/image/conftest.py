@@ -10,7 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from image_helpers import IMAGE, REPO, TEST_UID, TEST_USER, Lab, docker, free_port, sh
+from image_helpers import IMAGE, TEST_UID, TEST_USER, Lab, sh
+
+from tests.support.processes import REPO, docker, free_port
 
 
 def pytest_collection_modifyitems(items):

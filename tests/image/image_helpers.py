@@ -1,11 +1,10 @@
-"""Helpers shared by the image tests (imported by name: ``from image_helpers import docker``); the fixtures that
-use them are in conftest.py."""
+"""Helpers of the image tests (``from image_helpers import Lab``); the fixtures that use them are in conftest.py,
+the helpers every test folder shares in tests/support."""
 
 from __future__ import annotations
 
 import os
 import pwd
-import socket
 import subprocess
 import time
 import urllib.error
@@ -13,8 +12,8 @@ import urllib.request
 from pathlib import Path
 
 from labtools.policy import DEFAULT_IMAGE
+from tests.support.processes import REPO, docker, make_env
 
-REPO = Path(__file__).resolve().parents[2]
 IMAGE = os.environ.get("IMAGE", DEFAULT_IMAGE)
 TEST_UID = 1234  # a host user that is neither root nor the image's default uid 1000
 TEST_USER = "labtest"
@@ -30,10 +29,6 @@ def sh(*cmd: str, check: bool = True, user: str | None = None, env: dict | None 
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
-
-
-def docker(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-    return sh("docker", *args, check=check, timeout=timeout)
 
 
 def in_image(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -63,12 +58,6 @@ def http_status(url: str, token: str | None = None) -> int:
         return error.code
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Lab:
     """A lab started with `make lab` by the test user, on its own port, container and work directory."""
 
@@ -77,12 +66,8 @@ class Lab:
 
     def make(self, *targets: str, check: bool = True, timeout: float = 900, **variables: str
              ) -> subprocess.CompletedProcess:
-        env = dict(os.environ, IMAGE=IMAGE, PORT=str(self.port), WORK_DIR=str(self.work),
-                   CONTAINER=self.container, GPU="auto",
-                   HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
-        env.pop("MAKEFLAGS", None)
-        env.pop("MFLAGS", None)
-        env.pop("MAKELEVEL", None)
+        env = make_env(IMAGE=IMAGE, PORT=str(self.port), WORK_DIR=str(self.work), CONTAINER=self.container, GPU="auto",
+                       HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
         return sh("make", "--no-print-directory", "-C", str(self.repo), *targets,
                   user=self.user, env=env, check=check, timeout=timeout)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from image_helpers import IMAGE, TEST_UID, docker, in_image
+from image_helpers import IMAGE, TEST_UID, in_image
+
+from tests.support.processes import docker
 
 # Run as the student (the start script remaps uid TEST_UID, group `users`), with bytecode writing allowed,
 # so that any module Python had to recompile would leave a new .pyc behind.

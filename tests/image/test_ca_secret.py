@@ -10,7 +10,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from image_helpers import IMAGE, docker, docker_build, in_image
+from image_helpers import IMAGE, docker_build, in_image
+
+from tests.support.processes import docker
 
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.+?)-----END CERTIFICATE-----", re.S)
 

@@ -9,7 +9,9 @@ import shutil
 import uuid
 
 import pytest
-from image_helpers import REPO, docker, docker_build
+from image_helpers import docker_build
+
+from tests.support.processes import REPO, docker
 
 pytestmark = pytest.mark.slow
 

@@ -4,14 +4,13 @@ Docker check's verdict against another command that asks the same daemon."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
-from image_helpers import IMAGE, REPO, free_port
+from image_helpers import IMAGE
 
 from labtools.doctor import docker as docker_check
 from labtools.doctor.model import run_cmd
+from tests.support.processes import free_port, make
 
 
 def test_real_docker_info_agrees_with_docker_version():
@@ -22,12 +21,9 @@ def test_real_docker_info_agrees_with_docker_version():
 
 
 def test_make_doctor_runs_only_the_named_checks_host_and_image():
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     port = free_port()
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "doctor", f"IMAGE={IMAGE}",
-                             f"PORT={port}", "CONTAINER=pytorch-lab-doctor-test-absent",
-                             "DOCTOR_ARGS=--json image port packages lab-package"],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = make("doctor", f"IMAGE={IMAGE}", f"PORT={port}", "CONTAINER=pytorch-lab-doctor-test-absent",
+                  "DOCTOR_ARGS=--json image port packages lab-package", timeout=300)
     report = json.loads(result.stdout)
     checks = {c["name"]: c for c in report["checks"]}
     assert list(checks) == ["image", "port", "packages", "lab-package"], result.stderr

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
 
-from image_helpers import REPO
+from tests.support.processes import REPO, make
 
 
 def test_make_export_writes_the_environment_and_leaves_the_lock_alone():
@@ -15,9 +13,7 @@ def test_make_export_writes_the_environment_and_leaves_the_lock_alone():
     before = hashlib.sha256(lock.read_bytes()).hexdigest()
     exports = REPO / "exports"
     shutil.rmtree(exports, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "export"], capture_output=True,
-                            text=True, env=env, timeout=900)
+    result = make("export")
     assert result.returncode == 0, result.stderr[-2000:]
     freeze = (exports / "requirements.freeze.txt").read_text()
     assert "@ file://" not in freeze

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from image_helpers import REPO, in_image
+from image_helpers import in_image
+
+from tests.support.processes import REPO
 
 
 def pinned_python() -> str:

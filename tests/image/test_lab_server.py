@@ -11,7 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from image_helpers import IMAGE, docker, http_status
+from image_helpers import IMAGE, http_status
+
+from tests.support.processes import docker
 
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9a-f]+)")
 

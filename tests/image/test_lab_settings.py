@@ -6,7 +6,8 @@ case the build command is a recorder that must never run, and the running lab st
 from __future__ import annotations
 
 import pytest
-from image_helpers import docker, free_port
+
+from tests.support.processes import docker, free_port
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from image_helpers import REPO, docker
+
+from tests.support.processes import REPO, docker
 
 pytestmark = pytest.mark.slow
 CA_BUNDLE = os.environ.get("CA_BUNDLE", "")

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
-from image_helpers import REPO
+from tests.support.processes import make
 
 
 def test_make_solutions_writes_every_solved_notebook(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "solutions",
-                             f"SOLUTIONS_DIR={tmp_path}"], capture_output=True, text=True, env=env, timeout=600)
+    result = make("solutions", f"SOLUTIONS_DIR={tmp_path}", timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     notebooks = sorted(tmp_path.glob("*.ipynb"))
     assert [path.name[:2] for path in notebooks] == ["00", "01", "02", "03", "04", "05"]

@@ -14,7 +14,9 @@ import uuid
 
 import pytest
 import websocket
-from image_helpers import docker, in_image
+from image_helpers import in_image
+
+from tests.support.processes import docker, make_env
 
 LAB_BIN = "/opt/conda/envs/lab/bin"
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x07]*\x07)")
@@ -146,8 +148,7 @@ def test_every_shell_of_the_lab_finds_the_lab_python(lab, user, shell):
 
 def test_make_shell_is_a_login_shell_with_the_lab_python(lab):
     """`make shell` (docker exec -it ... bash -l) in a pseudo-terminal, as the host user types it."""
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    env.update(CONTAINER=lab.container)
+    env = make_env(CONTAINER=lab.container)
     command = ["script", "-qec", f"make --no-print-directory -C {lab.repo} shell", "/dev/null"]
     if os.getuid() != pwd.getpwnam(lab.user).pw_uid:
         command = ["runuser", "-u", lab.user, "--", *command]

@@ -20,6 +20,19 @@ SHARED_DIR = Path(os.environ.get(data.ENV_SHARED_DIR) or REPO.parent / "shared")
 HOUSING_CSV = SHARED_DIR / "data" / "california_housing" / "cal_housing.csv"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def progress_dir(tmp_path_factory) -> Path:
+    """Checks called by the tests are recorded (lab.progress) in a private folder, never in ~/work."""
+    path = tmp_path_factory.mktemp("progress") / ".progress"
+    previous = os.environ.get("LAB_PROGRESS_DIR")
+    os.environ["LAB_PROGRESS_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("LAB_PROGRESS_DIR", None)
+    else:
+        os.environ["LAB_PROGRESS_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def housing_csv() -> Path:
     if not HOUSING_CSV.is_file():

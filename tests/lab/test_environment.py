@@ -1,6 +1,5 @@
 """Part 00 checks fail, with the specific hint, on the mistakes students make."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -26,60 +25,6 @@ def _fails(check, answer, hint):
         check(answer)
     assert type(info.value) is CheckFailed  # a real failure, not NotDone
     return str(info.value)
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (lambda: f"{sys.version_info[0]}.{sys.version_info[1]}", "tuple d'entiers"),
-    (lambda: tuple(sys.version_info), r"sys.version_info\[:2\]"),
-    (lambda: (2, 7), "la version de CE Python"),
-], ids=["string", "full-version-info", "hard-coded"])
-def test_python_version_mistakes(answer, hint):
-    _fails(ex.check_python_version, answer, hint)
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (lambda s, a: (s - a).days >= 182, "inversé la soustraction"),
-    (lambda s, a: (a - s).days > 182, "exactement 182 jours"),
-    (lambda s, a: a.month - s.month >= 6, "durée en jours"),
-    (lambda s, a: "oui" if (a - s).days >= 182 else "non", "True ou False"),
-], ids=["inverted", "strict", "months", "not-bool"])
-def test_follows_rule_1_mistakes(answer, hint):
-    _fails(ex.check_follows_rule_1, answer, hint)
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (lambda p, b: "venv" if p != b else "aucun", "conda-meta"),
-    (lambda p, b: "conda" if Path(p, "conda-meta").is_dir() else "aucun", "prefix != base_prefix"),
-    (lambda p, b: ref.environment_kind(sys.prefix, sys.base_prefix), "Utilisez les arguments"),
-    (lambda p, b: "conda" if os.environ.get("CONDA_PREFIX") else ("venv" if p != b else "aucun"), "conda-meta"),
-], ids=["venv-only", "conda-only", "uses-sys-prefix", "uses-env-var"])
-def test_environment_kind_mistakes(answer, hint):
-    _fails(ex.check_environment_kind, answer, hint)
-
-
-def _naive(text):
-    return dict(line.split("==") for line in text.splitlines())
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (_naive, "ignorez-les"),
-    (lambda t: {ln.split("==")[0]: ln.split("==")[1] for ln in t.splitlines() if "==" in ln}, r"\.strip\(\)"),
-    (lambda t: {ln.split("==")[0].strip(): (ln.split("==") + [""])[1].strip()
-                for ln in t.splitlines() if ln.strip() and not ln.startswith("#")}, "Seules les lignes"),
-    (lambda t: list(ref.parse_freeze(t).items()), "dictionnaire"),
-], ids=["split-every-line", "no-strip", "keeps-unpinned", "list"])
-def test_parse_freeze_mistakes(answer, hint):
-    _fails(ex.check_parse_freeze, answer, hint)
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (lambda a, b: {n: (a[n], b.get(n)) for n in a if a[n] != b.get(n)}, "ajoutés"),
-    (lambda a, b: {n: (a.get(n), b[n]) for n in b if b[n] != a.get(n)}, "supprimés"),
-    (lambda a, b: {n: (a.get(n), b.get(n)) for n in a.keys() | b.keys()}, "même version"),
-    (lambda a, b: {n: b.get(n) for n in a.keys() | b.keys() if a.get(n) != b.get(n)}, "couple"),
-], ids=["misses-added", "misses-removed", "lists-unchanged", "not-pairs"])
-def test_differences_mistakes(answer, hint):
-    _fails(ex.check_differences, answer, hint)
 
 
 def test_diagnostic_reports_this_machine(capsys):

@@ -3,42 +3,8 @@
 import pytest
 import torch
 
-from lab.checks import CheckFailed
 from lab.exercises import gpu as ex
 from lab.solutions import gpu as ref
-
-
-def _fails(check, answer, hint):
-    with pytest.raises(CheckFailed, match=hint) as info:
-        check(answer)
-    assert type(info.value) is CheckFailed
-
-
-def _move_without_assignment(x, device):
-    x.to(device)
-    return x
-
-
-MISTAKES = [
-    ("choose_device", lambda: torch.device("cuda"), "sans GPU, choose_device renvoie"),
-    ("choose_device", lambda: "cpu", "avec un GPU, choose_device renvoie"),
-    ("choose_device", lambda: 42, "attendu un torch.device"),
-    ("move_to", _move_without_assignment, "RENVOIE"),
-    ("move_to", lambda x, device: x.cpu(), "device demandé"),
-    ("add_on_device", lambda a, b: a + b, "b.to\\(a.device\\)"),
-    ("add_on_device", lambda a, b: a.cpu() + b, "rester sur le device de a"),
-    ("estimated_transfer_time", lambda x, d: x.numel() / (d * 1e9), "element_size"),
-    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() / (d * 2**30), "1e9 octets"),
-    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() * d / 1e9, "octets / débit"),
-    ("estimated_transfer_time", lambda x, d: x.numel() * x.element_size() / d, "multipliez-le par 1e9"),
-]
-
-
-@pytest.mark.parametrize("name, answer, hint", MISTAKES,
-                         ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(MISTAKES)])
-def test_check_fails_with_specific_hint(name, answer, hint):
-    _fails(getattr(ex, f"check_{name}"), answer, hint)
-
 
 
 def test_reference_device_matches_this_machine():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import make
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,8 +39,6 @@ def test_make_lock_reproduces_the_committed_lock(tmp_path):
     """uv keeps the pins of an existing output file: recompiling a copy changes nothing if the lock is fresh."""
     copy = tmp_path / "requirements.txt"
     shutil.copy(REPO / "requirements.txt", copy)
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "lock", f"LOCK_OUTPUT={copy}"],
-                            capture_output=True, text=True, env=env, timeout=600)
+    result = make("lock", f"LOCK_OUTPUT={copy}", timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert requirement_blocks(copy.read_text()) == requirement_blocks((REPO / "requirements.txt").read_text())

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import make
+
 REPO = Path(__file__).resolve().parents[2]
 
 FAKE_CLIENT = """#!/usr/bin/env bash
@@ -56,10 +58,7 @@ def sandbox(tmp_path):
         def make_lab(self, **variables: str) -> subprocess.CompletedProcess:
             settings = {"IMAGE": self.image, "CONTAINER": self.container, "PORT": "18765", "GPU": "off",
                         "WORK_DIR": str(self.work), "DOCKER_BUILD": str(recorder), **variables}
-            env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-            return subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "lab",
-                                   *(f"{k}={v}" for k, v in settings.items())],
-                                  capture_output=True, text=True, env=env, timeout=120)
+            return make("lab", *(f"{k}={v}" for k, v in settings.items()), timeout=120)
 
         def nothing_happened(self) -> bool:
             image = subprocess.run(["docker", "image", "inspect", self.image], capture_output=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import make, make_env
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def make(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    return subprocess.run(["make", "--no-print-directory", "-C", str(REPO), *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+HELP_VARIABLES = re.search(r"^HELP_VARS := (.*?)\n\n", (REPO / "Makefile").read_text(), re.S | re.M).group(1).split()
 
 
 def test_make_alone_prints_the_help_with_every_target_and_variable():
@@ -29,15 +27,39 @@ def test_make_alone_prints_the_help_with_every_target_and_variable():
         assert variable in result.stdout, variable
 
 
-def test_default_names_come_from_labtools_policy():
+def test_every_default_shown_by_make_help_is_the_one_of_defaults_env():
+    """labtools/defaults.env is the one copy: Make includes it, Python parses it (policy.DEFAULTS), bash sources it."""
     from labtools import policy
 
-    env = {k: v for k, v in os.environ.items() if k not in {"IMAGE", "CONTAINER", "PORT"}}
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "help"], capture_output=True,
-                            text=True, env={k: v for k, v in env.items() if k not in {"MAKEFLAGS", "MFLAGS"}})
-    for name, value in (("IMAGE", policy.DEFAULT_IMAGE), ("CONTAINER", policy.DEFAULT_CONTAINER),
-                        ("PORT", policy.DEFAULT_PORT)):
-        assert any(line.split()[:3] == [name, "=", str(value)] for line in result.stdout.splitlines()), name
+    settings = [name for name in policy.DEFAULTS if name in HELP_VARIABLES]
+    assert {"IMAGE", "CONTAINER", "PORT", "HUB_IMAGE", "HUB_SHM_SIZE", "HUB_SPAWN_TIMEOUT"} <= set(settings)
+    env = {k: v for k, v in make_env().items() if k not in settings}
+    lines = make("help", env=env).stdout.splitlines()
+    for name in settings:
+        assert any(line.split()[:3] == [name, "=", policy.DEFAULTS[name]] for line in lines), name
+    assert policy.DEFAULT_PORT == int(policy.DEFAULTS["PORT"]) and policy.HOST_PYTHON_MIN == (3, 10)
+    printed = subprocess.run([sys.executable, "-m", "labtools.policy", "defaults"], capture_output=True, text=True,
+                             cwd=REPO, check=True).stdout
+    assert dict(line.split("=", 1) for line in printed.splitlines()) == policy.DEFAULTS
+
+
+def test_the_lock_fingerprint_make_builds_with_is_the_doctors(tmp_path):
+    """The image's label (Makefile: python -m labtools.policy fingerprint) is what the doctor compares with."""
+    from labtools import policy
+
+    (tmp_path / "requirements.txt").write_bytes(b"numpy==2.6.0\n")
+    (tmp_path / "environment.yml").write_bytes(b"- python=3.14.8\n")
+    printed = subprocess.run([sys.executable, "-m", "labtools.policy", "fingerprint", str(tmp_path / "requirements.txt")],
+                             capture_output=True, text=True, cwd=REPO, check=True).stdout.strip()
+    assert printed == policy.lock_fingerprint(b"numpy==2.6.0\n", b"- python=3.14.8\n")
+    assert "-m labtools.policy fingerprint" in make("-n", "build", "IMAGE=x:y", "DOCKER_BUILD=true").stdout
+
+
+@pytest.mark.parametrize("args", [[], ["nope"], ["export"], ["preflight"], ["snapshot"]], ids=str)
+def test_lab_sh_without_a_known_command_prints_its_usage(args):
+    result = subprocess.run([str(REPO / "scripts" / "lab.sh"), *args], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage : lab.sh start") and "unbound" not in result.stderr
 
 
 def test_variables_are_overridable_on_the_command_line():
@@ -49,7 +71,7 @@ def test_help_writes_no_escape_codes_into_a_pipe_but_bolds_on_a_terminal():
     assert "\033" not in make("help").stdout
     if not shutil.which("script"):
         pytest.skip("no `script` command to give make a terminal")
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "NO_COLOR"}}
+    env = {k: v for k, v in make_env().items() if k != "NO_COLOR"}
     tty = subprocess.run(["script", "-qec", f"make --no-print-directory -C {REPO} help", "/dev/null"],
                          capture_output=True, text=True, env=env, timeout=60).stdout
     assert "\033[1mlab" in tty

@@ -1,5 +1,6 @@
 """The pure parts of `make measure` (scripts/measure_image.py): summaries, the old-vs-new table, the kernel
-messages and the record of previous figures. The measuring itself prints numbers and is not a test."""
+messages (tests/support/kernel.py) and the record of previous figures. The measuring itself prints numbers and is
+not a test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import measure_image as m  # noqa: E402
+
+from tests.support import kernel  # noqa: E402
 
 
 def test_summary_is_the_median_with_its_spread_and_runs():
@@ -34,22 +37,24 @@ def test_table_puts_previous_and_new_figures_side_by_side_in_a_fixed_order():
 
 
 def test_execute_request_and_its_reply_are_matched_by_message_id():
-    request = m.execute_request("import torch", "session-1")
+    request = kernel.execute_request("import torch", "session-1")
     assert request["channel"] == "shell" and request["header"]["msg_type"] == "execute_request"
     assert request["content"]["code"] == "import torch" and request["header"]["session"] == "session-1"
     msg_id = request["header"]["msg_id"]
-    assert m.execute_request("x", "s")["header"]["msg_id"] != msg_id
+    assert kernel.execute_request("x", "s")["header"]["msg_id"] != msg_id
     json.dumps(request)  # what goes over the websocket
 
     def message(kind, parent, **content):
         return {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": parent},
                 "content": content}
 
-    assert m.reply_to(message("execute_reply", msg_id, status="ok"), msg_id) == "reply"
-    assert m.reply_to(message("stream", msg_id, name="stdout", text="1.5\n"), msg_id) == "stdout"
-    assert m.reply_to(message("stream", msg_id, name="stderr", text="warning"), msg_id) is None
-    assert m.reply_to(message("execute_reply", "another", status="ok"), msg_id) is None
-    assert m.reply_to(message("status", msg_id, execution_state="busy"), msg_id) is None
+    assert kernel.reply_to(message("execute_reply", msg_id, status="ok"), msg_id) == "reply"
+    assert kernel.reply_to(message("stream", msg_id, name="stdout", text="1.5\n"), msg_id) == "stdout"
+    assert kernel.reply_to(message("stream", msg_id, name="stderr", text="warning"), msg_id) == "stderr"
+    assert kernel.reply_to(message("error", msg_id, ename="NameError", evalue="x"), msg_id) == "error"
+    assert kernel.reply_to(message("status", msg_id, execution_state="idle"), msg_id) == "idle"
+    assert kernel.reply_to(message("execute_reply", "another", status="ok"), msg_id) is None
+    assert kernel.reply_to(message("status", msg_id, execution_state="busy"), msg_id) is None
 
 
 def test_previous_figures_come_from_the_committed_record(tmp_path):

@@ -1,8 +1,7 @@
 """A student (or the teacher) talking to the hub as a browser and a notebook do: real HTTP, real kernel websocket.
 
-Host-side code shared by the hub tests (tests/hub) and `make measure-hub`: the login form or the REST API,
-spawning a server, the contents API of the student's own server, and running code in a kernel.
-Needs `websocket-client` (tests/requirements-host.txt).
+Used by the hub tests (tests/hub) and `make measure-hub`: the login form or the REST API, spawning a server, the
+contents API of the student's own server, and running code in a kernel (tests/support/kernel.py).
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
+
+from tests.support.kernel import execute
 
 _NO_VERIFY = ssl._create_unverified_context()  # tests use self-signed certificates on loopback only
 
@@ -129,8 +129,6 @@ class HubUser:
     def run_code(self, code: str, timeout: float = 180, owner: str | None = None, kernel: str | None = None) -> str:
         """Run `code` over the kernel websocket and return its stdout: in `kernel`, or in a new kernel that is
         deleted afterwards."""
-        import websocket  # websocket-client
-
         prefix = f"/user/{owner or self.name}"
         own_kernel = kernel is None
         if own_kernel:
@@ -138,30 +136,8 @@ class HubUser:
             assert reply.status == 201, f"kernel start: {reply.status} {reply.body[:300]}"
             kernel = reply.json()["id"]
         ws_url = self.base.replace("http", "ws", 1) + f"{prefix}/api/kernels/{kernel}/channels"
-        connection = websocket.create_connection(ws_url, timeout=timeout, header=[f"Authorization: token {self.token}"],
-                                                 sslopt={"cert_reqs": ssl.CERT_NONE})
         try:
-            msg_id = uuid.uuid4().hex
-            connection.send(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.name,
-                           "session": uuid.uuid4().hex, "version": "5.3"},
-                "parent_header": {}, "metadata": {}, "channel": "shell",
-                "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                            "allow_stdin": False, "stop_on_error": True}}))
-            out, deadline = [], time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                message = json.loads(connection.recv())
-                if message.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind, content = message["msg_type"], message["content"]
-                if kind == "stream":
-                    out.append(content["text"])
-                elif kind == "error":
-                    raise AssertionError(f"kernel error: {content['ename']}: {content['evalue']}")
-                elif kind == "status" and content["execution_state"] == "idle":
-                    return "".join(out)
-            raise AssertionError(f"no reply from the kernel within {timeout:.0f}s")
+            return execute(ws_url, self.token, code, timeout, username=self.name).stdout
         finally:
-            connection.close()
             if own_kernel:
                 self.request("DELETE", f"{prefix}/api/kernels/{kernel}")

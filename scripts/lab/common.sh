@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# What every part of lab.sh shares: the settings (defaults from labtools/defaults.env), French messages, and what
+# Docker says about the lab's container. Sourced by scripts/lab.sh; defines functions and settings only.
+
+# shellcheck source=../../labtools/defaults.env
+source "$LAB_ROOT/labtools/defaults.env"
+IMAGE=${IMAGE:-$DEFAULT_IMAGE}
+CONTAINER=${CONTAINER:-$DEFAULT_CONTAINER}
+PORT=${PORT:-$DEFAULT_PORT}
+WORK_DIR=${WORK_DIR:-$PWD/work}
+GPU=${GPU:-$DEFAULT_GPU}
+SHM_SIZE=${SHM_SIZE:-$DEFAULT_SHM_SIZE}
+DOCKER_BUILD=${DOCKER_BUILD:-docker build}
+START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_START_TIMEOUT}
+SHARED_DIR=${SHARED_DIR:-$LAB_ROOT/../shared}
+CA_BUNDLE=${CA_BUNDLE:-}
+PYTHON=${PYTHON:-python3}
+
+say() { echo "lab : $*"; }
+die() {
+    echo "lab : erreur : $1" >&2
+    shift
+    for line in "$@"; do echo "      $line" >&2; done
+    exit 1
+}
+
+container_state() { docker container inspect -f '{{.State.Status}}' "$CONTAINER" 2>/dev/null || true; }
+container_env() {
+    docker container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$CONTAINER" 2>/dev/null |
+        sed -n "s/^$1=//p"
+}
+container_port() {
+    docker container inspect -f '{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostPort}}{{end}}{{end}}' \
+        "$CONTAINER" 2>/dev/null
+}
+lab_url() { echo "http://127.0.0.1:$(container_port)/lab?token=$(container_env JUPYTER_TOKEN)"; }
+need_image() { docker image inspect "$IMAGE" >/dev/null 2>&1 || die "l'image $IMAGE n'existe pas." "Correctif : make build"; }
+need_running() { [[ "$(container_state)" == running ]] || die "le lab ne tourne pas." "Correctif : make lab"; }
+
+# The GPU decision, the build client check and the start-up probe are Python (labtools), standard library only.
+python_problem() {
+    command -v "$PYTHON" >/dev/null && return 0
+    echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; installez python3" \
+        "(Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+}
+need_python() {
+    local problem
+    problem=$(python_problem)
+    [[ -z "$problem" ]] || die "$problem"
+}
+labtools() { PYTHONPATH="$LAB_ROOT" "$PYTHON" -S -m "$@"; }
+
+# True when something accepts connections on 127.0.0.1:$1.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
+gpu_unusable_reason() {
+    local decision
+    decision=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
+        decision="cpu : le diagnostic du GPU a échoué ($decision)"
+    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+}
+
+# Sets LAB_UID/LAB_GID, who the lab runs as and who owns what it writes on the host: labtools.policy.lab_user's rule
+# (the host user, or the image's student for a root host user).
+lab_user() {
+    need_python
+    # shellcheck disable=SC2034  # LAB_UID and LAB_GID are what lab_user sets
+    read -r LAB_UID LAB_GID < <(labtools labtools.policy lab-user)
+    [[ -n "$LAB_GID" ]] || die "labtools.policy lab-user n'a rien répondu ($PYTHON)."
+}
