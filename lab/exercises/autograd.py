@@ -10,7 +10,8 @@ import secrets
 import numpy as np
 import torch
 
-from lab.checks import CheckFailed, Trace, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
+from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
+from lab.compare import Trace
 from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 
@@ -290,8 +291,11 @@ def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     unary_ops = [torch.sin, torch.exp, torch.tanh, lambda t: t**2]
     binary_ops = [torch.add, torch.mul, torch.sub]
     y = rng.choice(binary_ops)(a, b)  # shared below
-    left = rng.choice(unary_ops)(rng.choice(binary_ops)(y, c))
-    right = rng.choice(unary_ops)(y)
+    # Two different unary operations: the right branch then always holds a name the left one lacks (a walk that
+    # follows only the first branch cannot look like one that merges nodes of the same name).
+    unary_left, unary_right = rng.sample(unary_ops, 2)
+    left = unary_left(rng.choice(binary_ops)(y, c))
+    right = unary_right(y)
     return rng.choice(binary_ops)(left, right).sum()
 
 

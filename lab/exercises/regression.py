@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from lab import regression as course
-from lab.checks import CheckFailed, Trace, as_float, call, expect_tensor, fresh_generator, ok, register_checks, require
+from lab.checks import CheckFailed, as_float, call, expect_tensor, fresh_generator, ok, register_checks, require
+from lab.compare import Trace
 from lab.simulated_gpu import DEVICE, copies_to_host, is_missing_cuda, on_gpu, on_host, plain, real_gpu, simulate
 from lab.solutions import regression as ref
 

@@ -7,7 +7,8 @@ import inspect
 import pytest
 import torch
 
-from lab.checks import CheckFailed, NotDone, call, count_torch_calls, expect_close, expect_tensor, is_stub, ok, require
+from lab.checks import CheckFailed, NotDone, call, expect_close, expect_tensor, is_stub, ok, require
+from lab.compare import count_torch_calls
 
 PARTS = ["environment", "tensors", "gpu", "autograd"]
 

@@ -12,7 +12,7 @@ import functools
 import pytest
 import trial_answers as trials  # noqa: I001  (tests/lab is on the path: the trials' answers)
 
-from lab import checks, hints
+from lab import compare, hints
 from lab.checks import CheckFailed
 from lab.exercises import autograd, environment, gpu, regression, tensors
 from lab.solutions import autograd as ref_autograd
@@ -26,7 +26,7 @@ PARTS = [(tensors, ref_tensors), (gpu, ref_gpu), (autograd, ref_autograd)]
 def _recorded_mistakes():
     """{exercise: [Mistake, ...]} as each check hands them to compare_with_reference."""
     found: dict[str, list[hints.Mistake]] = {}
-    real = checks.compare_with_reference
+    real = compare.compare_with_reference
 
     @functools.wraps(real)
     def recording(fn, reference, inputs, *, name, mistakes=(), **kwargs):
@@ -55,8 +55,10 @@ RECORDED = _recorded_mistakes()
 ROWS = [(name, mistake) for name, known in RECORDED.items() for mistake in known]
 
 
-def test_the_records_were_found():
+def test_the_records_were_found_and_are_named():
     assert len(RECORDED) >= 15 and len(ROWS) >= 50
+    unnamed = [m.key for _, m in ROWS if m.key.rsplit("_", 1)[-1].isdigit()]
+    assert not unnamed, f"mistakes still keyed by position (give them a Mistake record with a name): {unnamed}"
 
 
 @pytest.mark.parametrize("exercise, mistake", ROWS, ids=[m.key for _, m in ROWS])

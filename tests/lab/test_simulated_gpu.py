@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lab.checks import trace
+from lab.compare import trace
 from lab.simulated_gpu import DEVICE, is_on_gpu, on_gpu, on_host, plain, simulate
 
 
