@@ -41,7 +41,7 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 #: Appended to the first cell of every notebook: what "Run all" does here (lab.checks and lab.kernel make it so).
 RUN_ALL_RULE = (
-    "> **Exécuter toutes les cellules** (menu Exécuter) va jusqu'au bout du notebook : un exercice "
+    "> **Exécuter toutes les cellules** (menu Exécution) va jusqu'au bout du notebook : un exercice "
     "pas encore fait affiche ⏳ et la suite continue (les cellules suivantes n'ont pas besoin de vos réponses, ou "
     "prennent la solution du cours en le disant). Une réponse fausse (❌) arrête l'exécution à sa cellule : "
     "corrigez-la, puis relancez."
