@@ -104,7 +104,9 @@ def _read_offset(folder: Path) -> int:
 
 def _write_offset(folder: Path, offset: int) -> None:
     tmp = folder / f".{SENT}.{os.getpid()}"
-    tmp.write_text(str(offset))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(str(offset))
     os.replace(tmp, folder / SENT)
 
 

@@ -58,12 +58,14 @@ def check_choose_device(choose_device) -> None:
                 raise TypeError(got)
             kind = torch.device(got).type
         except (TypeError, RuntimeError):
-            raise CheckFailed(f"choose_device renvoie {got!r} : attendu un torch.device (ou \"cpu\"/\"cuda\").") from None
+            raise CheckFailed(f"choose_device renvoie {got!r} : attendu un torch.device (ou \"cpu\"/\"cuda\").",
+                              mistake="choose_device_not_device") from None
         if kind != expected:
             situation = "avec un GPU" if available else "sans GPU"
             hint = ("Ne fixez pas le device : testez torch.cuda.is_available() au moment de l'appel, "
                     "torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\").")
-            raise CheckFailed(f"{situation}, choose_device renvoie {got!r} au lieu de {expected!r}.\n👉 {hint}")
+            raise CheckFailed(f"{situation}, choose_device renvoie {got!r} au lieu de {expected!r}.\n👉 {hint}",
+                              mistake="choose_device_fixed")
     here = ref.choose_device()
     ok(f"choose_device marche avec et sans GPU. Ici : {here}"
        + (f" ({torch.cuda.get_device_name(0)})." if here.type == "cuda" else " (pas de GPU visible)."))
@@ -123,7 +125,7 @@ def check_add_on_device(add_on_device) -> None:
     if any(copies):
         raise CheckFailed("Le résultat est juste, mais a fait l'aller-retour GPU → CPU → GPU (a.cpu(), a.to(\"cpu\")) : "
                           "c'est le transfert coûteux, pour toutes les données de a.\n👉 Calculez sur le device de a : "
-                          "a + b.to(a.device) (seul b voyage).")
+                          "a + b.to(a.device) (seul b voyage).", mistake="add_on_device_round_trip")
     compare_with_reference(add_on_device, ref.add_on_device, inputs, name="add_on_device",
                            on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
     ok("add_on_device ramène b sur le device de a avant le calcul.")

@@ -98,10 +98,10 @@ def _compare_zeros_like(make_zeros_like, inputs) -> None:
 def check_bytes_per_value(bytes_per_value) -> None:
     require(bytes_per_value, "bytes_per_value")
     if not isinstance(bytes_per_value, dict):
-        raise CheckFailed("bytes_per_value doit être un dictionnaire {dtype: nombre d'octets}.")
+        raise CheckFailed("bytes_per_value doit être un dictionnaire {dtype: nombre d'octets}.", mistake="bytes_not_dict")
     if any(isinstance(key, str) for key in bytes_per_value):
         raise CheckFailed("Les clés du dictionnaire sont les dtypes eux-mêmes, torch.float32 (sans guillemets), "
-                          "pas des textes comme \"float32\" : complétez le dictionnaire donné.")
+                          "pas des textes comme \"float32\" : complétez le dictionnaire donné.", mistake="bytes_string_keys")
     for dtype, expected in ref.bytes_per_value.items():
         got = bytes_per_value.get(dtype)
         if got == expected:
@@ -110,7 +110,8 @@ def check_bytes_per_value(bytes_per_value) -> None:
             hint = "C'est le nombre de bits ; un octet = 8 bits."
         else:
             hint = "Le nombre dans le nom du type est en bits (float32 = 32 bits) ; vérifiez avec x.element_size()."
-        raise CheckFailed(f"Un {dtype} pèse {got!r} octet(s) d'après vous ; ce n'est pas ça.\n👉 {hint}")
+        raise CheckFailed(f"Un {dtype} pèse {got!r} octet(s) d'après vous ; ce n'est pas ça.\n👉 {hint}",
+                          mistake="bytes_wrong_size")
     ok("Un réel pèse 8 octets en float64, 4 en float32, 2 en float16 ; un int8 pèse 1 octet.")
 
 
@@ -187,9 +188,9 @@ def check_quantize_int8(quantize_int8) -> None:
         result = call(quantize_int8, given, name="quantize_int8")
         if not torch.equal(given, x):
             raise CheckFailed("quantize_int8 modifie x en place (x /= scale ?) : l'appelant perd ses valeurs.\n"
-                              "👉 Calculez un nouveau tenseur : q = torch.round(x / scale)...")
+                              "👉 Calculez un nouveau tenseur : q = torch.round(x / scale)...", mistake="quantize_in_place")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise CheckFailed("quantize_int8 doit renvoyer le couple (q, scale).")
+            raise CheckFailed("quantize_int8 doit renvoyer le couple (q, scale).", mistake="quantize_not_pair")
         q, scale = result
         expect_tensor(q, "q", shape=x.shape, dtype=torch.int8,
                       dtype_hint="Convertissez à la fin avec .to(torch.int8).")
@@ -198,23 +199,26 @@ def check_quantize_int8(quantize_int8) -> None:
         if sign < 0 and math.isclose(scale, abs(x.max().item()) / 127, rel_tol=1e-3):
             raise CheckFailed(f"scale = {scale:.4g} vient de x.max() ; mais ici la plus grande valeur en valeur "
                               f"absolue est négative ({x[x.abs().argmax()].item():.4g}), et elle déborde.\n👉 "
-                              "scale = x.abs().max() / 127 : l'échelle se règle sur la plus grande valeur ABSOLUE.")
+                              "scale = x.abs().max() / 127 : l'échelle se règle sur la plus grande valeur ABSOLUE.",
+                              mistake="quantize_max_not_abs")
         if scale == 1.0 and abs(top / 127 - 1) > 1e-3:
             raise CheckFailed("Avec scale = 1, x.to(torch.int8) tronque et déborde.\n👉 Mettez d'abord à "
-                              "l'échelle : scale = x.abs().max() / 127, puis q = round(x / scale).")
+                              "l'échelle : scale = x.abs().max() / 127, puis q = round(x / scale).",
+                              mistake="quantize_scale_one")
         if not scale > 0 or not math.isfinite(scale):
-            raise CheckFailed(f"scale = {scale} : elle doit être un réel positif (x.abs().max() / 127).")
+            raise CheckFailed(f"scale = {scale} : elle doit être un réel positif (x.abs().max() / 127).",
+                              mistake="quantize_bad_scale")
         error = (q.float() * scale - x).abs()
         if error.max() <= scale / 2 * (1 + 1e-3) + 1e-12 * top:
             if scale > top / 127 * (1 + 1e-4):
                 raise CheckFailed(f"La plage [-127, 127] n'est pas toute utilisée (la plus grande valeur devient "
                                   f"{q.abs().max().item()} et non 127) : de la précision est perdue.\n"
-                                  "👉 scale = x.abs().max() / 127.")
+                                  "👉 scale = x.abs().max() / 127.", mistake="quantize_range_unused")
             if scale < top / 127.5:  # only possible when -max|x| lands on -128
                 raise CheckFailed(f"Dépassement évité de justesse : scale = {scale:.4g} < max|x| / 127 ; ici la plus "
                                   "grande valeur absolue est négative et tombe sur -128, mais une valeur positive aussi "
                                   "grande dépasserait 127, la plus grande valeur d'un int8.\n👉 scale = "
-                                  "x.abs().max() / 127.")
+                                  "x.abs().max() / 127.", mistake="quantize_scale_127_5")
             continue
         wrapped = (q.float() * x < 0) & (x.abs() > 2 * scale)
         if wrapped.any() or top / scale > 127.5:
@@ -225,9 +229,10 @@ def check_quantize_int8(quantize_int8) -> None:
         elif torch.equal(q, torch.trunc(x / scale).clamp(-128, 127).to(torch.int8)):
             hint = "La conversion en entier tronque ; arrondissez d'abord avec torch.round(x / scale)."
         else:
-            hint = "q = torch.round(x / scale).to(torch.int8) avec scale = x.abs().max() / 127."
+            hint = ("Chaque valeur doit revenir à moins d'un demi-pas (scale / 2) de l'original : regardez l'arrondi et "
+                    "l'échelle choisie.")
         raise CheckFailed(f"Erreur de quantification max {error.max().item():.3g}, plus que scale / 2 = "
-                          f"{scale / 2:.3g} (pour un {describe(x)}).\n👉 {hint}")
+                          f"{scale / 2:.3g} (pour un {describe(x)}).\n👉 {hint}", mistake="quantize_error_too_large")
     ok(f"quantize_int8 : {x.numel()} valeurs, {x.numel() * 4} octets en float32 → {q.numel()} octets en int8 ; "
        f"erreur max {error.max().item():.3g} ≤ scale / 2 = {scale / 2:.3g}.")
 
@@ -372,11 +377,12 @@ def check_sin_in_place(sin_in_place) -> None:
     if torch.equal(a, original):
         raise CheckFailed("Le tenseur passé en argument n'a pas changé : torch.sin(a) ou a = torch.sin(a) crée "
                           "un NOUVEAU tenseur.\n👉 Les opérations en place finissent par _ : a.sin_() "
-                          "(ou torch.sin_(a)).")
+                          "(ou torch.sin_(a)).", mistake="sin_not_in_place")
     if not torch.allclose(a, torch.sin(original)):
-        raise CheckFailed("a a été modifié mais ne contient pas sin(a).")
+        raise CheckFailed("a a été modifié mais ne contient pas sin(a).", mistake="sin_wrong_values")
     if not isinstance(result, torch.Tensor) or result.data_ptr() != address:
-        raise CheckFailed("Renvoyez a lui-même (a.sin_() le renvoie) : même mémoire, aucune copie.")
+        raise CheckFailed("Renvoyez a lui-même (a.sin_() le renvoie) : même mémoire, aucune copie.",
+                          mistake="sin_copy_returned")
     ok("sin_in_place modifie a dans sa mémoire, sans nouvelle allocation.")
 
 
@@ -387,15 +393,16 @@ def check_add_out_of_place(add_out_of_place) -> None:
     result = call(add_out_of_place, given_a, given_b, name="add_out_of_place")
     if not torch.equal(given_a, a):
         raise CheckFailed("a a été modifié : a.add_(b) (ou a += b) change a en place.\n👉 Hors place : a + b "
-                          "(ou torch.add(a, b)) crée un nouveau tenseur.")
+                          "(ou torch.add(a, b)) crée un nouveau tenseur.", mistake="add_modifies_a")
     if not torch.equal(given_b, b):
         raise CheckFailed("Vous modifiez b (b.add_(a), b += a…) : b doit rester intact lui aussi.\n👉 a + b crée "
-                          "un nouveau tenseur sans toucher ni a ni b.")
+                          "un nouveau tenseur sans toucher ni a ni b.", mistake="add_modifies_b")
     expect_tensor(result, "le résultat", shape=a.shape)
     if result.data_ptr() in (given_a.data_ptr(), given_b.data_ptr()):
-        raise CheckFailed("Le résultat partage la mémoire de a ou de b : renvoyez un NOUVEAU tenseur, a + b.")
+        raise CheckFailed("Le résultat partage la mémoire de a ou de b : renvoyez un NOUVEAU tenseur, a + b.",
+                          mistake="add_shares_memory")
     if not torch.allclose(result, a + b):
-        raise CheckFailed("Le résultat n'est pas a + b.")
+        raise CheckFailed("Le résultat n'est pas a + b.", mistake="add_wrong_values")
     ok("add_out_of_place laisse a et b intacts et renvoie un nouveau tenseur.")
 
 

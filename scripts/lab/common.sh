@@ -69,9 +69,13 @@ need_running() { [[ "$(container_state)" == running ]] || die "le lab ne tourne 
 
 # The GPU decision, the build client check and the start-up probe are Python (labtools), standard library only.
 python_problem() {
-    command -v "$PYTHON" >/dev/null && return 0
-    echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; installez python3" \
-        "(Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    local fix="installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    if ! command -v "$PYTHON" >/dev/null; then
+        echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; $fix"
+    elif ! "$PYTHON" -S -c "import sys; sys.exit(sys.version_info[:2] < tuple(map(int, '$HOST_PYTHON_MIN'.split('.'))))"; then
+        echo "$PYTHON est trop ancien ($("$PYTHON" -S -c 'import platform; print(platform.python_version())' 2>&1)) :" \
+            "le lab a besoin sur l'hôte de Python $HOST_PYTHON_MIN ou plus récent ; $fix"
+    fi
 }
 need_python() {
     local problem

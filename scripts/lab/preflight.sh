@@ -5,7 +5,9 @@
 
 # The build client (DOCKER_BUILD): the doctor's rule (labtools/doctor/docker.py).
 build_client_problem() {
-    if command -v "$PYTHON" >/dev/null; then labtools labtools.doctor.docker build-client-problem; else python_problem; fi
+    local python
+    python=$(python_problem)
+    if [[ -n "$python" ]]; then echo "$python"; else labtools labtools.doctor.docker build-client-problem; fi
 }
 
 # The Docker daemon answers (the build and the lab both need it).

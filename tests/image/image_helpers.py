@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from labtools.policy import DEFAULT_IMAGE
+from labtools.policy import DEFAULT_IMAGE, python_pin
 from tests.support.processes import REPO, docker, make_env
 
 IMAGE = os.environ.get("IMAGE", DEFAULT_IMAGE)
@@ -38,8 +38,9 @@ def in_image(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
 
 def docker_build(tag: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """`docker build` of docker/Dockerfile as `make build` runs it here (same client, base and Python source)."""
+    pin = python_pin((cwd / "environment.yml").read_text())
     command = [*os.environ.get("DOCKER_BUILD", "docker build").split(), "--progress=plain", "--file",
-               "docker/Dockerfile", "--tag", tag, *args]
+               "docker/Dockerfile", "--tag", tag, "--build-arg", f"PYTHON_PIN={pin}", *args]
     for variable in ("BASE_IMAGE", "PYTHON_SOURCE"):
         if os.environ.get(variable):
             command += ["--build-arg", f"{variable}={os.environ[variable]}"]

@@ -181,6 +181,9 @@ def test_service_down_then_back_the_sender_delivers_everything(folder, monkeypat
         while len(back.events) < 5 and time.monotonic() < deadline + 10:
             time.sleep(0.1)
         assert sorted(back.events) == [f"e{i}" for i in range(5)]
-        assert progress._read_offset(folder) == (folder / progress.EVENTS).stat().st_size
+        size = (folder / progress.EVENTS).stat().st_size  # the offset is saved once the service has answered
+        while progress._read_offset(folder) != size and time.monotonic() < deadline + 20:
+            time.sleep(0.1)
+        assert progress._read_offset(folder) == size
     finally:
         back.close()
