@@ -154,10 +154,10 @@ host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$
 # The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
 # image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
 gpu_unusable_reason() {
-    local decision
-    decision=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+    local why
+    why=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
+        why="le diagnostic du GPU a échoué ($why)"
+    echo "$why"
 }
 
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.

@@ -89,10 +89,10 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
 gpu_unusable_reason() {
-    local decision
-    decision=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+    local why
+    why=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
+        why="le diagnostic du GPU a échoué ($why)"
+    echo "$why"
 }
 
 # Sets LAB_UID/LAB_GID, who the lab runs as and who owns what it writes on the host: labtools.policy.lab_user's rule

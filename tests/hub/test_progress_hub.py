@@ -68,7 +68,7 @@ def test_three_students_pass_fail_three_times_and_do_nothing(class_hub, teacher,
     assert "✅" in students["alice"].run_code(GOOD)
     assert students["bob"].run_code(WRONG).count("refused: ") == 3
     wait_for(lambda: grid(progress(teacher)["alice"]).get("state") == "passed"
-             and grid(progress(teacher)["bob"]).get("failures") == 3, 60, "the events reach the service")
+             and grid(progress(teacher)["bob"]).get("failures") == 3, 120, "the events reach the service")
     rows = progress(teacher)
     assert rows["bob"]["stuck"] == "3 échecs de suite sur « grid »" and "inversées" in rows["bob"]["last_hint"]
     assert rows["chloe"]["cells"] == {} and rows["chloe"]["last_activity"] is None
@@ -180,7 +180,7 @@ def test_service_stopped_checks_unchanged_and_events_arrive_later(class_hub, tea
 
 def test_hub_restart_with_a_new_roster_keeps_the_history_and_backup_has_it(class_hub, teacher):
     class_hub.roster.write_text(class_hub.roster.read_text() + "dan,Élève Dan\n")
-    assert "restarting the hub" in class_hub.run("start").stdout
+    assert "redémarrage du hub" in class_hub.run("start").stdout
     new_teacher = class_hub.user("teacher")
     assert new_teacher.login_api(class_hub.password("admin")).status == 201
     rows = wait_for(lambda: progress(new_teacher) if new_teacher.request("GET", API).status == 200 else None,
