@@ -61,7 +61,8 @@ def mib(value: float) -> str:
 class ThrowawayHub:
     def __init__(self, students: list[str], image: str, hub_image: str, root: Path):
         port = processes.free_port()
-        self.name, self.port, self.root = f"pytorch-hub-measure-{port}", port, root
+        prefix = os.environ.get("HUB_NAME") or DEFAULTS["HUB_NAME"]  # make's HUB_NAME: a name of this checkout's own
+        self.name, self.port, self.root = f"{prefix}-measure-{port}", port, root
         (root / "class.csv").write_text("".join(f"{name}\n" for name in students))
         self.env = dict(os.environ, IMAGE=image, HUB_IMAGE=hub_image, HUB_NAME=self.name, HUB_PORT=str(port),
                         ROSTER=str(root / "class.csv"), HUB_STATE_DIR=str(root / "state"), HUB_GPU="none",
