@@ -13,6 +13,8 @@ PORT          ?= $(DEFAULT_PORT)## host port, published on 127.0.0.1 only
 WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work directory
 GPU           ?= $(DEFAULT_GPU)## auto | on | off
 SHM_SIZE      ?= $(DEFAULT_SHM_SIZE)## shared memory for DataLoader workers
+NEW_TOKEN     ?=## 1: make lab gives the lab a new token (the old URL stops working); else the token is kept across restarts
+TOKEN_DIR     ?=## where each work directory's token is kept, mode 0600 (default: ~/.local/state/pytorch-gpu-lab/tokens)
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
 PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
@@ -52,12 +54,12 @@ HUB_TLS_KEY   ?=## PEM private key for HTTPS
 HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
 BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS ARM64_IMAGE ARM64_BASE_IMAGE DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
              HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
-export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
 export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
        HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
@@ -125,7 +127,7 @@ shell: ## open a shell in the running lab, as the student
 logs: ## show the lab's logs
 	@$(LAB) logs
 
-url: ## print the running lab's URL with its token
+url: ## print the lab's URL with its token (kept across make stop / make lab; NEW_TOKEN=1 for a new one)
 	@$(LAB) url
 
 $(HOST_PY): tests/requirements-host.txt

@@ -67,10 +67,16 @@ class Lab:
 
     def make(self, *targets: str, check: bool = True, timeout: float = 900, **variables: str
              ) -> subprocess.CompletedProcess:
+        variables.setdefault("TOKEN_DIR", str(self.token_dir))
         env = make_env(IMAGE=IMAGE, PORT=str(self.port), WORK_DIR=str(self.work), CONTAINER=self.container, GPU="auto",
                        HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
         return sh("make", "--no-print-directory", "-C", str(self.repo), *targets,
                   user=self.user, env=env, check=check, timeout=timeout)
+
+    @property
+    def token_dir(self) -> Path:
+        """Where this lab's `make` keeps its token: beside the work directory (each test lab its own), not in it."""
+        return self.work.parent / "tokens"
 
     def token(self) -> str:
         env = docker("container", "inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", self.container).stdout
