@@ -159,18 +159,22 @@ def main() -> int:
                       f"{results['spawn'][count]['max_s']} s, failed {len(latencies) - len(ok)}/{len(latencies)}",
                       flush=True)
             time.sleep(20)  # let the servers settle into idle
-            student = f"{hub.name}-{names[0]}"
+            # memory of students whose server runs (a spawn that failed in the last round has no container)
+            running = [name for name in names[:max(counts)]
+                       if processes.docker("container", "inspect", f"{hub.name}-{name}", check=False).returncode == 0]
+            probe = running[0]
+            student = f"{hub.name}-{probe}"
             idle = cgroup_memory(student)
-            user = HubUser(f"http://127.0.0.1:{hub.port}", names[0])
+            user = HubUser(f"http://127.0.0.1:{hub.port}", probe)
             user.login_api(hub.password())
-            kernel = user.request("POST", f"/user/{names[0]}/api/kernels", body={"name": "python3"}).json()["id"]
+            kernel = user.request("POST", f"/user/{probe}/api/kernels", body={"name": "python3"}).json()["id"]
             # the kernel of a student who ran the first cells of a notebook (torch imported), then idles
             user.run_code("import torch, numpy; x = torch.ones(1000, 1000)", kernel=kernel)
             time.sleep(5)
             with_kernel = cgroup_memory(student)
-            user.request("DELETE", f"/user/{names[0]}/api/kernels/{kernel}")
+            user.request("DELETE", f"/user/{probe}/api/kernels/{kernel}")
             hub_memory = cgroup_memory(hub.name)
-            others = [cgroup_memory(f"{hub.name}-{name}")[0] for name in names[1:max(counts)]]
+            others = [cgroup_memory(f"{hub.name}-{name}")[0] for name in running[1:]]
             results["memory_bytes"] = {"student_idle_anon": idle[0], "student_idle_total": idle[1],
                                        "student_after_torch_kernel_anon": with_kernel[0],
                                        "student_after_torch_kernel_total": with_kernel[1],
