@@ -13,6 +13,8 @@ PORT          ?= $(DEFAULT_PORT)## host port, published on 127.0.0.1 only
 WORK_DIR      ?= $(CURDIR)/work## host directory mounted as the student's work directory
 GPU           ?= $(DEFAULT_GPU)## auto | on | off
 SHM_SIZE      ?= $(DEFAULT_SHM_SIZE)## shared memory for DataLoader workers
+NEW_TOKEN     ?=## 1: make lab gives the lab a new token (the old URL stops working); else the token is kept across restarts
+TOKEN_DIR     ?=## where each work directory's token is kept, mode 0600 (default: ~/.local/state/pytorch-gpu-lab/tokens)
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
 PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
@@ -37,6 +39,7 @@ HUB_PORT      ?= $(DEFAULT_HUB_PORT)## the hub's host port
 HUB_BIND      ?= $(DEFAULT_HUB_BIND)## host address the hub is published on (beyond loopback: TLS, or HUB_INSECURE_HTTP=1)
 ROSTER        ?= $(CURDIR)/class.csv## the class: one username per line, optional display name (alice,Alice Martin)
 HUB_ADMIN     ?= $(DEFAULT_HUB_ADMIN)## the teacher's (admin) username
+HUB_COURSE    ?= $(DEFAULT_HUB_COURSE)## the course's name, on every hub page
 HUB_STATE_DIR ?= $(CURDIR)/hub-state## the generated passwords and tokens (mode 0600)
 HUB_GPU       ?= $(DEFAULT_HUB_GPU)## auto | none | shared (every student sees every GPU) | per-student (one GPU or MIG slice each)
 HUB_IDLE_MINUTES ?= $(DEFAULT_HUB_IDLE_MINUTES)## idle servers are stopped after this many minutes (their work stays)
@@ -51,13 +54,13 @@ HUB_TLS_KEY   ?=## PEM private key for HTTPS
 HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
 BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS ARM64_IMAGE ARM64_BASE_IMAGE DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
-             HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+             HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 
-export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
-export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
+export IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR DOCKER_BUILD PYTHON CA_BUNDLE SHARED_DIR
+export HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
        HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
 export DOCKER_BUILDKIT := 1
 
@@ -66,9 +69,10 @@ VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
 LOCK_SHA256   = $$($(PYTHON) -m labtools.policy fingerprint)
 LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
+PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
-                --build-arg LOCK_CUDA=$(LOCK_CUDA) \
+                --build-arg LOCK_CUDA=$(LOCK_CUDA) --build-arg PYTHON_PIN=$(PYTHON_PIN) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
@@ -80,7 +84,7 @@ SET_BOLD      = if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold=$$'\033[1m' pl
 
 .PHONY: help preflight build rebuild lab stop shell logs url lock export test test-unit test-arm64 lint \
         bench doctor repair measure solutions clean-venv stage-data \
-        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub
+        hub hub-preflight hub-image hub-stop hub-status hub-logs hub-backup hub-progress hub-lock measure-hub measure-progress
 
 help: ## show this help
 	@echo "PyTorch GPU Lab — usage: make <target> [VARIABLE=value ...]"
@@ -123,7 +127,7 @@ shell: ## open a shell in the running lab, as the student
 logs: ## show the lab's logs
 	@$(LAB) logs
 
-url: ## print the running lab's URL with its token
+url: ## print the lab's URL with its token (kept across make stop / make lab; NEW_TOKEN=1 for a new one)
 	@$(LAB) url
 
 $(HOST_PY): tests/requirements-host.txt
@@ -177,6 +181,7 @@ measure: build $(HOST_PY) ## time what a student waits for, beside the previous 
 # --- the class hub (hub/, scripts/hub.sh) ---
 hub-image: ## build the hub image (the lab's base and Python; JupyterHub, DockerSpawner, culler, proxy)
 	$(DOCKER_BUILD) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(HUB_IMAGE)-python \
+	  --build-arg PYTHON_PIN=$(PYTHON_PIN) \
 	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
 	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
 	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
@@ -208,8 +213,11 @@ hub-lock: $(HOST_PY) ## regenerate the hub's locks: hub/requirements.txt (hashed
 	  --output-file hub/requirements.txt hub/requirements.in
 	cd hub/proxy && npm install --package-lock-only --ignore-scripts --no-audit --no-fund
 
-measure-hub: build hub-image $(HOST_PY) ## print spawn latency (1, 5, 10 students at once), idle memory, students per GB (MEASURE_HUB_ARGS: --help)
+measure-hub: build hub-image $(HOST_PY) ## spawn time for 1, 5, 10, 20, 30 students at once, memory, students per GB (MEASURE_HUB_ARGS=--save writes docs/)
 	$(HOST_PY) scripts/measure_hub.py $(MEASURE_HUB_ARGS)
+
+measure-progress: build hub-image $(HOST_PY) ## 30 students x 60 check events at once to the progress page: lost, duplicated, post latency, page TTFB and render (MEASURE_PROGRESS_ARGS: --help)
+	$(HOST_PY) scripts/measure_progress.py $(MEASURE_PROGRESS_ARGS)
 
 clean-venv: ## remove the host test environment (.venv)
 	rm -rf $(VENV)

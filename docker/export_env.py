@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from labtools.policy import LOCAL_PACKAGES, normalize_name, parse_lock, version_matches_pin
+from labtools.policy import compare_with_lock, normalize_name, parse_lock
 
 
 def parse_freeze(text: str) -> dict[str, str]:
@@ -31,18 +31,13 @@ def parse_freeze(text: str) -> dict[str, str]:
     return pins
 
 
-def locked_here(text: str) -> dict[str, str]:
-    """The pins of the hashed lock that apply to this platform: {normalized name: version}."""
-    return {pin.name: pin.version for pin in parse_lock(text)[0] if pin.applies()}
-
-
-def compare(installed: dict[str, str], locked: dict[str, str]) -> dict[str, list[str]]:
-    """What differs between the installed packages and the lock, package names sorted."""
+def compare(installed: dict[str, str], lock_text: str) -> dict[str, list[str]]:
+    """What differs between the installed packages and the lock (labtools.policy.compare_with_lock), as lines."""
+    diff = compare_with_lock(parse_lock(lock_text)[0], installed)
     return {
-        "different": sorted(f"{n} {locked[n]} -> {installed[n]}" for n in installed.keys() & locked.keys()
-                            if not version_matches_pin(installed[n], locked[n])),
-        "missing": sorted(f"{n}=={locked[n]}" for n in locked.keys() - installed.keys()),
-        "extra": sorted(f"{n}=={installed[n]}" for n in installed.keys() - locked.keys() - LOCAL_PACKAGES),
+        "different": [f"{n} {pinned} -> {got}" for n, pinned, got in diff["different"]],
+        "missing": [f"{n}=={pinned}" for n, pinned in diff["missing"]],
+        "extra": [f"{n}=={got}" for n, got in diff["extra"]],
     }
 
 
@@ -76,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "requirements.freeze.txt").write_text(freeze)
     (args.out / "environment.export.yml").write_text(conda_export())
 
-    diff = compare(parse_freeze(freeze), locked_here(args.lock.read_text()))
+    diff = compare(parse_freeze(freeze), args.lock.read_text())
     print(f"export : {args.out}/requirements.freeze.txt et {args.out}/environment.export.yml écrits")
     if not any(diff.values()):
         print("export : l'environnement correspond exactement au verrou (requirements.txt, haché, reste tel quel).")

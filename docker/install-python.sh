@@ -3,8 +3,9 @@
 #   conda   micromamba (pinned version, sha256-verified) + conda-forge: from the explicit conda lock
 #           (conda-linux-64.lock / conda-linux-aarch64.lock) when the repo has one, else from environment.yml.
 #   system  the base image's python3.14 (networks with a PyPI mirror but no conda channel; CI here).
-# Either way the Python version must equal the pin in environment.yml, and the result is the same path.
-# Usage: install-python.sh conda|system SPEC_DIR    (SPEC_DIR holds environment.yml and optional conda locks)
+# Either way the Python version must equal PYTHON_PIN, environment.yml's exact pin as labtools.policy reads it (the
+# build passes it: make build runs `python -m labtools.policy python-pin`), and the result is the same path.
+# Usage: PYTHON_PIN=X.Y.Z install-python.sh conda|system SPEC_DIR   (SPEC_DIR: environment.yml, optional conda locks)
 # Sourcing with LAB_SOURCE_ONLY=1 defines the functions only (unit tests).
 set -euo pipefail
 
@@ -18,12 +19,12 @@ set -euo pipefail
 
 die() { echo "install-python: error: $*" >&2; exit 1; }
 
-# The exact Python version pinned in environment.yml ("- python=3.14.8" -> 3.14.8).
+# The exact Python version to install: PYTHON_PIN, read from environment.yml by labtools.policy (not here).
 python_pin() {
-    local pin
-    pin=$(sed -nE 's/^[[:space:]]*-[[:space:]]*python[[:space:]]*=+[[:space:]]*([0-9]+\.[0-9]+\.[0-9]+)[[:space:]]*$/\1/p' "$1" | head -n1)
-    [[ -n "$pin" ]] || die "no exact 'python=X.Y.Z' pin in $1"
-    echo "$pin"
+    [[ "${PYTHON_PIN:-}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+        die "PYTHON_PIN='${PYTHON_PIN:-}' is not an exact X.Y.Z version; build with make build, which passes" \
+            "--build-arg PYTHON_PIN=\$(python -m labtools.policy python-pin)"
+    echo "$PYTHON_PIN"
 }
 
 # The conda dependencies of environment.yml: top-level list items, without the pip sub-list
@@ -79,7 +80,7 @@ install_conda() {
         micromamba create -y -p "$ENV_PREFIX" -c conda-forge --override-channels "${specs[@]}"
     fi
     # A later `conda install` / `micromamba install` must never upgrade Python (course rule 1).
-    echo "python $(python_pin "$spec_dir/environment.yml")" >"$ENV_PREFIX/conda-meta/pinned"
+    echo "python $(python_pin)" >"$ENV_PREFIX/conda-meta/pinned"
     micromamba clean -y --all
 }
 
@@ -94,18 +95,15 @@ install_system() {
 check_python_version() {
     local want="$1" got
     got=$("$ENV_PREFIX/bin/python" -c 'import platform; print(platform.python_version())')
-    [[ "$got" == "$want" ]] || die "Python $got in $ENV_PREFIX, but environment.yml pins $want"
+    [[ "$got" == "$want" ]] || die "Python $got in $ENV_PREFIX, but environment.yml pins $want (PYTHON_PIN)"
     echo "install-python: Python $got at $ENV_PREFIX"
 }
 
 main() {
     local source="$1" spec_dir="$2" pin
-    pin=$(python_pin "$spec_dir/environment.yml")
-    case "$source" in
-        conda) install_conda "$spec_dir" ;;
-        system) install_system ;;
-        *) die "PYTHON_SOURCE must be 'conda' or 'system', not '$source'" ;;
-    esac
+    [[ "$source" == conda || "$source" == system ]] || die "PYTHON_SOURCE must be 'conda' or 'system', not '$source'"
+    pin=$(python_pin)
+    if [[ "$source" == conda ]]; then install_conda "$spec_dir"; else install_system; fi
     check_python_version "$pin"
 }
 

@@ -14,6 +14,11 @@ case ":${PATH:-}:" in
     *":$ENV_PREFIX/bin:"*) ;;
     *) PATH="$ENV_PREFIX/bin${PATH:+:$PATH}" ;;
 esac
+# Last on PATH: stand-ins that explain a missing tool (nvidia-smi without a GPU); the real one, if any, comes first.
+case ":$PATH:" in
+    *":/usr/local/lib/lab/fallback-bin:"*) ;;
+    *) PATH="$PATH:/usr/local/lib/lab/fallback-bin" ;;
+esac
 export PATH
 
 # Conda builds: the lab environment is the active conda environment, and `conda activate|deactivate`

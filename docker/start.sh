@@ -22,7 +22,12 @@ if [[ "$(id -u)" == 0 ]]; then
     # included, i.e. files on the host. Edit the entry, then re-own the home without the work directory.
     sed -i -E "s/^$NB_USER:([^:]*):[0-9]+:[0-9]+:/$NB_USER:\1:$uid:$gid:/" /etc/passwd
     find "$HOME_DIR" -xdev -path "$WORK_DIR" -prune -o -exec chown -h "$uid:$gid" {} +
-    if [[ ! -d "$WORK_DIR" ]]; then install -d -o "$uid" -g "$gid" "$WORK_DIR"; fi
+    # The image's own (unmounted) work directory is the student's too; a mounted one belongs to the host: untouched.
+    if [[ ! -d "$WORK_DIR" ]]; then
+        install -d -o "$uid" -g "$gid" "$WORK_DIR"
+    elif ! mountpoint -q "$WORK_DIR"; then
+        chown "$uid:$gid" "$WORK_DIR"
+    fi
     exec setpriv --reuid="$uid" --regid="$gid" --init-groups \
         env HOME="$HOME_DIR" USER="$NB_USER" LOGNAME="$NB_USER" "$0" "$@"
 fi
@@ -38,12 +43,16 @@ if [[ -z "${JUPYTERHUB_API_TOKEN:-}" ]]; then
     (umask 077 && printf '%s\n' "$JUPYTER_TOKEN" >"$HOME_DIR/.jupyter-token")
 fi
 
-if [[ -w "$WORK_DIR" ]]; then
-    python -m lab.notebook_builder student "$WORK_DIR/module1" ||
-        echo "start : attention : impossible de copier les notebooks dans $WORK_DIR/module1" >&2
-else
-    echo "start : attention : $NB_USER (uid $(id -u)) ne peut pas écrire dans $WORK_DIR ; les notebooks ne pourront pas être enregistrés" >&2
+# A work directory the student cannot write would give a lab with an empty file browser where nothing can be saved:
+# refuse to start (make lab checks it on the host first; this is the second guard, e.g. for docker run by hand).
+if [[ ! -w "$WORK_DIR" || ! -x "$WORK_DIR" ]]; then
+    echo "start : erreur : $NB_USER (uid $(id -u)) ne peut pas écrire dans son dossier de travail ($WORK_DIR, monté" \
+        "depuis l'hôte) : le lab serait vide. Sur l'hôte, donnez ce dossier à l'uid $(id -u) (sudo chown -R" \
+        "$(id -u):$(id -g) DOSSIER) ou choisissez-en un autre : make lab WORK_DIR=~/cours" >&2
+    exit 73
 fi
+python -m lab.notebook_builder student "$WORK_DIR/module1" ||
+    echo "start : attention : impossible de copier les notebooks dans $WORK_DIR/module1" >&2
 
 if [[ $# -eq 0 ]]; then set -- jupyter lab; fi
 exec "$@"

@@ -1,6 +1,6 @@
 """The class behind `make hub`: its roster and its GPUs, read the same way on the host and in the hub.
 
-The host runs this file (stdlib only, any Python >= 3.9) before it starts anything, so a bad roster or a
+The host runs this file (stdlib only, host Python 3.10+) before it starts anything, so a bad roster or a
 missing GPU is refused with the line at fault; `jupyterhub_config.py` imports it in the hub image.
 
     python hub/classroom.py roster FILE [--admin NAME]   check a roster, print one username per line

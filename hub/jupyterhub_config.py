@@ -53,6 +53,16 @@ c.Authenticator.admin_users = {ADMIN}
 c.Authenticator.allow_existing_users = False
 forget_users_not_in(f"{DATA}/jupyterhub.sqlite", set(roster_index) | {ADMIN})
 
+# --- what students and the teacher see: French pages with the course's name (hub/templates/ extend the stock
+# ones, which stay reachable as "templates/<name>.html") ---
+c.JupyterHub.template_paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")]
+c.JupyterHub.template_vars = {"course": os.environ["HUB_COURSE"]}
+
+# --- a dead server is noticed within 5 s (JupyterHub's default poll is every 30 s); its address then shows
+# hub/templates/not_running.html, in French, with a restart button ---
+c.Spawner.poll_interval = 5
+c.Spawner.poll_jitter = 0.1
+
 # --- one lab container per student ---
 c.JupyterHub.spawner_class = "docker"
 c.DockerSpawner.image = os.environ["HUB_LAB_IMAGE"]
@@ -70,6 +80,8 @@ c.DockerSpawner.mem_limit = os.environ["HUB_MEM_LIMIT"].upper()  # JupyterHub wa
 c.DockerSpawner.cpu_limit = float(os.environ["HUB_CPU_LIMIT"])
 c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ["HUB_SPAWN_TIMEOUT"])
 host_config = {
+    # no swap beyond the memory limit (Docker's default MemorySwap is twice the memory where the host has swap)
+    "memswap_limit": c.DockerSpawner.mem_limit,
     "pids_limit": int(os.environ["HUB_PIDS_LIMIT"]),
     "shm_size": os.environ["HUB_SHM_SIZE"],
     "security_opt": ["no-new-privileges:true"],

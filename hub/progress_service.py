@@ -58,8 +58,9 @@ def page(table: store.Table, sort: str, prefix: str, now: float | None = None) -
         rows.append(f'<tr class="{"is-stuck" if row.stuck else ""}" data-user="{e(row.name)}">'
                     f'<th class="who">{e(row.display_name)}<small>{e(row.name)}</small></th>'
                     f'<td class="done">{row.done}/{len(table.columns)}</td>'
-                    f'<td class="flag">{stuck}</td><td class="last">{e(store.when(row.last_activity, now))}</td>'
-                    f'{"".join(cells)}<td class="hint">{hint}</td></tr>')
+                    f'<td class="flag">{stuck}</td>'
+                    f'<td class="hint" title="{e(store.one_line(row.last_hint, 1000))}">{hint}</td>'
+                    f'<td class="last">{e(store.when(row.last_activity, now))}</td>{"".join(cells)}</tr>')
     stuck_count = sum(1 for row in table.rows if row.stuck)
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8">
@@ -78,7 +79,8 @@ td.c {{ text-align: center; white-space: nowrap; min-width: 1.6rem; }}
 td.passed {{ background: #e6f6e6; }} td.failed {{ background: #fde8e8; }} td.not_done {{ background: #fff8e0; }}
 tr.is-stuck th.who, tr.is-stuck td.flag {{ background: #fbd0d0; }}
 .stuck {{ background: #c00; color: #fff; padding: 0 4px; border-radius: 3px; font-weight: bold; }}
-td.hint {{ max-width: 28rem; font-size: .8rem; }} td.flag, td.last {{ white-space: nowrap; font-size: .8rem; }}
+td.hint {{ min-width: 14rem; max-width: 22rem; font-size: .75rem; }}
+td.flag, td.last {{ white-space: nowrap; font-size: .8rem; }}
 </style></head><body>
 <h1>Progression de la classe</h1>
 <p>{len(table.rows)} élève(s), {len(table.columns)} exercice(s) ; {stuck_count} élève(s) bloqué(s).
@@ -88,7 +90,7 @@ Mise à jour automatique toutes les {REFRESH_SECONDS} s (dernière : {time.strft
 <p>Trier : {links} · <a href="{e(prefix)}progress.csv">exporter en CSV (Excel)</a></p>
 <table id="progress"><thead>
 <tr><th rowspan="2">Élève</th><th rowspan="2">Réussis</th><th rowspan="2">Bloqué ?</th>
-<th rowspan="2">Dernière activité</th>{head_parts}<th rowspan="2">Dernier indice reçu</th></tr>
+<th rowspan="2">Dernier indice reçu</th><th rowspan="2">Dernière activité</th>{head_parts}</tr>
 <tr>{head_names}</tr></thead>
 <tbody>
 {chr(10).join(rows)}

@@ -1,4 +1,5 @@
-"""`make hub-status`, run in the hub container: who has a server, since when, idle for how long.
+"""`make hub-status`, run in the hub container: who has a server, since when, idle for how long (French: the
+teacher reads it).
 
 Reads the hub's REST API on its loopback with the `hub-status` service token (read-only scopes).
 """
@@ -31,12 +32,12 @@ def main() -> int:
         users = json.load(response)
     names = {student.name: student.display_name for student in read_roster("/srv/jupyterhub/roster.csv")}
     now = datetime.now(UTC)
-    rows = [(user["name"], names.get(user["name"], "(admin)"), server.get("started"), server.get("last_activity"),
-             "ready" if server.get("ready") else (server.get("pending") or "starting"))
+    rows = [(user["name"], names.get(user["name"], "(enseignant)"), server.get("started"), server.get("last_activity"),
+             "prêt" if server.get("ready") else "démarre")
             for user in users for server in user.get("servers", {}).values()]
-    print(f"{len(rows)} running server(s), {len(names)} student(s) in the roster")
+    print(f"{len(rows)} serveur(s) en marche, {len(names)} élève(s) dans la liste")
     if rows:
-        print(f"  {'user':<20} {'name':<28} {'state':<8} {'started':<20} {'running for':>11} {'idle for':>9}")
+        print(f"  {'identifiant':<20} {'nom':<28} {'état':<8} {'démarré le (UTC)':<20} {'depuis':>11} {'inactif':>9}")
     for name, display, started, last, state in sorted(rows):
         started_text = started[:19].replace("T", " ") if started else "-"
         print(f"  {name:<20} {display[:28]:<28} {state:<8} {started_text:<20} {ago(started, now):>11} {ago(last, now):>9}")

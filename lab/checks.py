@@ -10,15 +10,18 @@ Every part's checks (``lab/exercises/<part>.py``) are built from these helpers s
 Checks draw fresh random inputs from a private generator (``fresh_generator``) so that passing cannot come from
 matching one fixed example, and so that the student's own random stream (``torch.manual_seed``) is left untouched.
 Comparing with the reference, and tracing what the student's code did in torch, is ``lab.compare``. Device
-mistakes are caught without a GPU with ``lab.simulated_gpu``. Inside IPython/Jupyter, importing this module makes
-a ``CheckFailed`` show as its French message only, without a traceback through ``lab``.
+mistakes are caught without a GPU with ``lab.simulated_gpu``. In IPython/Jupyter a ``CheckFailed`` shows as its
+French message only (``lab.feedback``), without a class name or a traceback through ``lab``; a crash in the
+student's own function shows their line and, for the common errors, a French sentence.
 
 Every public ``check_<exercise>`` of ``lab/exercises/<part>.py`` is wrapped once by ``register_checks`` (called at
 the bottom of each part's module): each call then ends in one ``CheckResult`` (passed, failed with the known
 mistake's key, or not done) handed to the listeners added with ``add_listener`` (the progress record, for one).
 A listener never changes what the check does: its errors are swallowed. The same wrapper runs each call under
 ``lab.check_state.guarded``: global state the student's function left changed (grad mode, default dtype, a
-reseeded RNG) fails the check, and is put back either way.
+reseeded RNG) fails the check, and is put back either way. In a Jupyter kernel, a check of an exercise not done
+yet prints its ⏳ line instead of raising, so that "Run all" goes on to the end; a wrong answer (❌) raises, and
+"Run all" stops there (``lab.kernel``). Plain Python (scripts, pytest) always raises.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
-from lab import check_state
+from lab import check_state, feedback
 
 if TYPE_CHECKING:
     from lab.compare import Trace
@@ -65,6 +68,10 @@ class CheckFailed(AssertionError):
     def __init__(self, message: str = "", *, mistake: str | None = None):
         super().__init__(message)
         self.mistake = mistake
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the French message in a box, no class name."""
+        return feedback.render_box(str(self), not_done=isinstance(self, NotDone))
 
 
 class NotDone(CheckFailed):
@@ -119,6 +126,9 @@ def _wrap_check(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
                 value = fn(*args, **kwargs)
         except NotDone as exc:
             _notify(CheckResult(part, exercise, "not_done", None, str(exc), time.time()))
+            if feedback.in_kernel():  # "Run all" goes on: the ⏳ line, no error
+                print(str(exc))
+                return None
             raise
         except CheckFailed as exc:
             _notify(CheckResult(part, exercise, "failed", exc.mistake, str(exc), time.time()))
@@ -206,16 +216,12 @@ def call(
         if _is_stub_error(exc):
             raise _not_done(name) from None
         hint = on_error(exc) if on_error is not None else None
-        raise CheckFailed(f"Votre fonction « {name} » a levé NotImplementedError : {exc}"
-                          + (f"\n👉 {hint}" if hint else "")) from exc
+        raise CheckFailed(feedback.crash_message(name, exc, hint)) from exc
     except CheckFailed:
         raise
     except Exception as exc:  # the student's code crashed: explain instead of a bare traceback
         hint = on_error(exc) if on_error is not None else None
-        message = f"Votre fonction « {name} » a levé {type(exc).__name__} : {exc}"
-        if hint:
-            message += f"\n👉 {hint}"
-        raise CheckFailed(message) from exc
+        raise CheckFailed(feedback.crash_message(name, exc, hint)) from exc
     if is_stub(result):
         raise _not_done(name)
     return result
@@ -289,29 +295,3 @@ def expect_close(
             message += f"\n👉 {hint}"
         raise CheckFailed(message)
 
-
-def _show_check_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython handler for ``CheckFailed``: show the French message, not a traceback through ``lab``.
-
-    The cell still ends in error (same ``ename``), so "Run all" stops there as it should.
-    """
-    formatter = shell.InteractiveTB
-    mode = formatter.mode
-    formatter.set_mode("Minimal")
-    try:
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-    finally:
-        formatter.set_mode(mode)
-
-
-def _install_ipython_handler() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None and hasattr(shell, "set_custom_exc"):
-        shell.set_custom_exc((CheckFailed,), _show_check_failure)
-
-
-_install_ipython_handler()

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from labtools.datasets import california_cache, california_cache_name, sklearn_data_home
+
 __all__ = [
     "CSV_SHA256",
     "DataUnavailable",
@@ -71,7 +73,7 @@ def _default_locations(data_home: str | os.PathLike | None) -> list[Path]:
         Path.cwd() / "cal_housing.csv",
         Path.home() / "cal_housing.csv",
         Path.home() / "work" / "cal_housing.csv",
-        _data_home(data_home) / "cal_housing.csv",
+        sklearn_data_home(data_home) / "cal_housing.csv",
     ]
     if os.environ.get(ENV_SHARED_DIR):
         locations.append(Path(os.environ[ENV_SHARED_DIR]).expanduser() / SHARED_CSV)
@@ -94,25 +96,9 @@ class DataUnavailable(RuntimeError):
     """California housing could not be loaded: no cache, no network, no usable local copy."""
 
 
-def _data_home(data_home: str | os.PathLike | None = None) -> Path:
-    """scikit-learn's data home (same rule as ``sklearn.datasets.get_data_home``) without creating it."""
-    if data_home is None:
-        data_home = os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))
-    return Path(os.path.expanduser(os.fspath(data_home)))
-
-
-def _cache_filename() -> str:
-    """The file name the installed scikit-learn reads (``cal_housing_py3.pkz`` today)."""
-    try:
-        from sklearn.datasets._base import _pkl_filepath
-    except ImportError:  # private helper moved: fall back to the name every version since 0.20 used
-        return "cal_housing_py3.pkz"
-    return os.path.basename(_pkl_filepath("cal_housing.pkz"))
-
-
 def cache_path(data_home: str | os.PathLike | None = None) -> Path:
-    """Where scikit-learn keeps (or would keep) California housing."""
-    return _data_home(data_home) / _cache_filename()
+    """Where scikit-learn keeps (or would keep) California housing (labtools.datasets' rule)."""
+    return california_cache(data_home)
 
 
 def is_cached(data_home: str | os.PathLike | None = None) -> bool:
@@ -150,7 +136,7 @@ def seed_cache_from_csv(csv_path: str | os.PathLike, data_home: str | os.PathLik
     if raw.shape != (CSV_ROWS, CSV_COLUMNS):  # cannot happen with the right checksum; cheap to say clearly
         raise DataUnavailable(f"{csv_path} a la forme {raw.shape}, attendu {(CSV_ROWS, CSV_COLUMNS)}.")
     home = Path(get_data_home(data_home))  # creates the folder, like scikit-learn does
-    target = home / _cache_filename()
+    target = home / california_cache_name()
     tmp = target.with_name(target.name + f".part-{os.getpid()}")
     try:
         joblib.dump(raw[:, SKLEARN_COLUMN_ORDER], tmp, compress=6)

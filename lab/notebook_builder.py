@@ -39,6 +39,14 @@ DEFAULT_STUB = 'raise NotImplementedError("Exercice à compléter")'
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
+#: Appended to the first cell of every notebook: what "Run all" does here (lab.checks and lab.kernel make it so).
+RUN_ALL_RULE = (
+    "> **Exécuter toutes les cellules** (menu Exécution) va jusqu'au bout du notebook : un exercice "
+    "pas encore fait affiche ⏳ et la suite continue (les cellules suivantes n'ont pas besoin de vos réponses, ou "
+    "prennent la solution du cours en le disant). Une réponse fausse (❌) arrête l'exécution à sa cellule : "
+    "corrigez-la, puis relancez."
+)
+
 
 class MarkerError(ValueError):
     """A solution region is malformed (nested, unterminated, stray marker)."""
@@ -93,6 +101,9 @@ def to_notebook(text: str):
     notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with a text file
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     notebook.metadata["language_info"] = {"name": "python"}
+    first = next((cell for cell in notebook.cells if cell.cell_type == "markdown"), None)
+    if first is not None:
+        first.source = first.source.rstrip() + "\n\n" + RUN_ALL_RULE
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []

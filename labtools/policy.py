@@ -33,7 +33,8 @@ def read_defaults(text: str) -> dict[str, str]:
         name, sep, value = line.partition("=")
         if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             raise ValueError(f"{DEFAULTS_FILE.name}: not a NAME=value line: {line!r}")
-        defaults[name.removeprefix("DEFAULT_")] = value
+        defaults[name[len("DEFAULT_"):] if name.startswith("DEFAULT_") else name] = value  # no removeprefix:
+        # scripts/doctor.py imports this module to tell an older Python that it is too old
     return defaults
 
 
@@ -74,6 +75,17 @@ PYTHON_RELEASE_DATES = {version: released for version, (released, _) in PYTHON_R
 RULE1_MIN_AGE_DAYS = 182
 # Past ~2 years a release is no longer what the rule means (the doctor warns; the course does not check it).
 RULE1_MAX_AGE_DAYS = 730
+
+
+# environment.yml's `- python=3.14.8` line (conda spec; `==` and a build string are tolerated).
+_PYTHON_PIN = re.compile(r"^\s*-\s*python\s*={1,2}\s*(\d+\.\d+(?:\.\d+)?)", re.M)
+
+
+def python_pin(environment_yml: str) -> str | None:
+    """The Python version environment.yml pins (3.14.8, or 3.14 for a loose pin), None without a pin. The image
+    build takes the exact one from `python -m labtools.policy python-pin` (docker/install-python.sh's PYTHON_PIN)."""
+    match = _PYTHON_PIN.search(environment_yml or "")
+    return match.group(1) if match else None
 
 
 def recommended_pythons(today: date) -> list[str]:
@@ -165,6 +177,21 @@ def version_matches_pin(installed: str, pinned: str) -> bool:
         return installed == pinned
 
 
+def compare_with_lock(pins: list[Pin], installed: dict[str, str], marker_env: dict[str, str] | None = None,
+                      ignore: frozenset[str] = LOCAL_PACKAGES) -> dict:
+    """Installed distributions ({normalized name: version}) against the lock's pins that apply here (markers
+    evaluated for marker_env, default this interpreter); needs `packaging`. `expected`: how many pins apply;
+    `missing` [(name, pinned)], `different` [(name, pinned, installed)], `extra` [(name, installed)], sorted;
+    `ignore`d names (the course package) are never counted. The doctor and `make export` both report this."""
+    expected = {p.name: p.version for p in pins if p.applies(marker_env)}
+    ignore = frozenset(normalize_name(n) for n in ignore)
+    missing = sorted((n, v) for n, v in expected.items() if n not in installed and n not in ignore)
+    different = sorted((n, v, installed[n]) for n, v in expected.items()
+                       if n in installed and n not in ignore and not version_matches_pin(installed[n], v))
+    extra = sorted((n, v) for n, v in installed.items() if n not in expected and n not in ignore)
+    return {"expected": len(expected), "missing": missing, "different": different, "extra": extra}
+
+
 def cuda_from_lock(lock_text: str) -> str | None:
     """CUDA `major.minor` of the pinned nvidia-cuda-runtime[-cuNN] wheel: what the image's torch runs on."""
     match = re.search(r"^nvidia-cuda-runtime(?:-cu\d+)?==(\d+)\.(\d+)", lock_text or "", re.M)
@@ -180,7 +207,8 @@ USAGE = """usage: python -m labtools.policy COMMAND
   cuda [requirements.txt]           the CUDA major.minor of the lock's runtime (empty when none)
   fingerprint [REQUIREMENTS [ENV]]  the lock fingerprint (sha256 of requirements.txt then environment.yml)
   defaults                          the default settings, NAME=value (labtools/defaults.env)
-  lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)"""
+  lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)
+  python-pin [environment.yml]      the exact X.Y.Z Python pin (exit status 1 without one)"""
 
 
 def main(argv: list[str]) -> int:
@@ -195,6 +223,14 @@ def main(argv: list[str]) -> int:
         environment = Path(args[1]) if len(args) == 2 else requirements.with_name("environment.yml")
         print(lock_fingerprint(requirements.read_bytes(),
                                environment.read_bytes() if environment.exists() else None))
+        return 0
+    if command == "python-pin" and len(args) <= 1:
+        spec = Path(args[0]) if args else repo / "environment.yml"
+        pin = python_pin(spec.read_text(encoding="utf-8"))
+        if not pin or pin.count(".") != 2:
+            print(f"no exact 'python=X.Y.Z' pin in {spec}", file=sys.stderr)
+            return 1
+        print(pin)
         return 0
     if command == "lab-user" and not args:
         print(*lab_user(os.getuid(), os.getgid()))

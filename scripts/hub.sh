@@ -9,9 +9,15 @@
 #   hub.sh backup   one tarball per student's work volume, and a copy of the progress database, in BACKUP_DIR
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
-# ROSTER HUB_ADMIN HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
+# ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
 # HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
 # defaults are in labtools/defaults.env.
+#
+# Why a script and not Docker Compose: the hub's life is more than `up`/`down`. Every input is checked before
+# anything starts (roster, GPU decision, TLS, port), passwords are generated once, the hub is restarted only when
+# its settings digest changes (students' servers stay up), students removed from the roster have their servers
+# stopped and volumes listed, and stop/backup act on containers and volumes DockerSpawner creates, which Compose
+# does not know. A compose file would only replace the single `docker run` below and still need this script.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +30,7 @@ HUB_PORT=${HUB_PORT:-$DEFAULT_HUB_PORT}
 HUB_BIND=${HUB_BIND:-$DEFAULT_HUB_BIND}
 ROSTER=${ROSTER:-$PWD/class.csv}
 HUB_ADMIN=${HUB_ADMIN:-$DEFAULT_HUB_ADMIN}
+HUB_COURSE=${HUB_COURSE:-$DEFAULT_HUB_COURSE}
 HUB_STATE_DIR=${HUB_STATE_DIR:-$PWD/hub-state}
 HUB_GPU=${HUB_GPU:-$DEFAULT_HUB_GPU}
 HUB_IDLE_MINUTES=${HUB_IDLE_MINUTES:-$DEFAULT_HUB_IDLE_MINUTES}
@@ -40,11 +47,11 @@ BACKUP_DIR=${BACKUP_DIR:-$PWD/hub-backups}
 PYTHON=${PYTHON:-python3}
 START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_HUB_START_TIMEOUT}
 
-say() { echo "hub: $*"; }
+say() { echo "hub : $*"; }
 die() {
-    echo "hub: error: $1" >&2
+    echo "hub : erreur : $1" >&2
     shift
-    for line in "$@"; do echo "     $line" >&2; done
+    for line in "$@"; do echo "      $line" >&2; done
     exit 1
 }
 
@@ -68,13 +75,15 @@ url() {
 
 check_names() {
     [[ "$HUB_NAME" =~ ^[a-z0-9][a-z0-9_.-]{0,40}$ ]] ||
-        die "HUB_NAME='$HUB_NAME' cannot name Docker containers and volumes." "Fix: lowercase letters, digits, . _ -"
+        die "HUB_NAME=« $HUB_NAME » ne peut pas nommer des conteneurs et volumes Docker." \
+            "Correctif : des minuscules, chiffres, . _ - (par exemple HUB_NAME=cours-pytorch)"
     [[ "$HUB_ADMIN" =~ ^[a-z][a-z0-9._-]{0,31}$ ]] ||
-        die "HUB_ADMIN='$HUB_ADMIN' is not a usable username." "Fix: a lowercase letter, then letters, digits, . _ -"
+        die "HUB_ADMIN=« $HUB_ADMIN » n'est pas un identifiant utilisable." \
+            "Correctif : une lettre minuscule, puis des minuscules, chiffres, . _ - (par exemple HUB_ADMIN=prof)"
 }
 
 check_roster() {
-    [[ -n "$ROSTER" ]] || die "no roster: ROSTER is empty." "Fix: make hub ROSTER=class.csv (one username per line)"
+    [[ -n "$ROSTER" ]] || die "pas de liste de classe : ROSTER est vide." "Correctif : make hub ROSTER=class.csv (un identifiant par ligne)"
     local out
     out=$("$PYTHON" "$HERE/hub/classroom.py" roster "$ROSTER" --admin "$HUB_ADMIN" 2>&1) ||
         die "${out#hub: error: }" "Corrigez la liste, puis relancez make hub ; rien n'a été démarré."
@@ -84,25 +93,26 @@ check_roster() {
 
 check_images() {
     docker image inspect "$IMAGE" >/dev/null 2>&1 ||
-        die "no lab image $IMAGE (the image each student gets)." "Fix: make build IMAGE=$IMAGE (make hub builds it)"
+        die "l'image du lab $IMAGE n'existe pas (celle que reçoit chaque élève)." \
+            "Correctif : make build IMAGE=$IMAGE (make hub la construit)"
     docker image inspect "$HUB_IMAGE" >/dev/null 2>&1 ||
-        die "no hub image $HUB_IMAGE." "Fix: make hub-image HUB_IMAGE=$HUB_IMAGE (make hub builds it)"
+        die "l'image du hub $HUB_IMAGE n'existe pas." "Correctif : make hub-image HUB_IMAGE=$HUB_IMAGE (make hub la construit)"
 }
 
 check_numbers() {
     { [[ "$HUB_PORT" =~ ^[0-9]+$ ]] && ((HUB_PORT >= 1 && HUB_PORT <= 65535)); } ||
-        die "HUB_PORT='$HUB_PORT' is not a port number (1-65535)."
+        die "HUB_PORT=« $HUB_PORT » n'est pas un numéro de port (1 à 65535)."
     { [[ "$HUB_IDLE_MINUTES" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! "$HUB_IDLE_MINUTES" =~ ^0+([.]0+)?$ ]]; } ||
-        die "HUB_IDLE_MINUTES='$HUB_IDLE_MINUTES' must be a positive number of minutes (e.g. 30, or 0.5)."
-    [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT='$HUB_MEM_LIMIT' must look like 2g or 512m."
-    [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE='$HUB_SHM_SIZE' must look like 1g or 512m."
+        die "HUB_IDLE_MINUTES=« $HUB_IDLE_MINUTES » doit être un nombre de minutes positif (par exemple 30, ou 0.5)."
+    [[ "$HUB_MEM_LIMIT" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_MEM_LIMIT=« $HUB_MEM_LIMIT » doit s'écrire comme 2g ou 512m."
+    [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE=« $HUB_SHM_SIZE » doit s'écrire comme 1g ou 512m."
     { [[ "$HUB_SPAWN_TIMEOUT" =~ ^[0-9]+$ ]] && ((HUB_SPAWN_TIMEOUT >= 10)); } ||
-        die "HUB_SPAWN_TIMEOUT='$HUB_SPAWN_TIMEOUT' must be a number of seconds, at least 10."
-    [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT='$HUB_CPU_LIMIT' must be a number of CPUs, e.g. 1 or 0.5."
+        die "HUB_SPAWN_TIMEOUT=« $HUB_SPAWN_TIMEOUT » doit être un nombre de secondes, 10 au moins."
+    [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT=« $HUB_CPU_LIMIT » doit être un nombre de CPU, par exemple 1 ou 0.5."
     { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
-        die "HUB_PIDS_LIMIT='$HUB_PIDS_LIMIT' must be a number of processes, at least 64."
+        die "HUB_PIDS_LIMIT=« $HUB_PIDS_LIMIT » doit être un nombre de processus, 64 au moins."
     [[ "$HUB_RUN_AS" == root || "$HUB_RUN_AS" =~ ^[1-9][0-9]*:[0-9]+$ ]] ||
-        die "HUB_RUN_AS='$HUB_RUN_AS' must be root (the start script remaps, then drops root) or uid:gid, e.g. 1000:100."
+        die "HUB_RUN_AS=« $HUB_RUN_AS » : root (le script de démarrage adapte l'utilisateur, puis quitte root) ou uid:gid, par exemple 1000:100."
 }
 
 # A hub beyond loopback speaks TLS, or says loudly that it does not.
@@ -110,20 +120,21 @@ check_bind_and_tls() {
     local file
     for file in "$HUB_TLS_CERT" "$HUB_TLS_KEY"; do
         [[ -z "$file" ]] && continue
-        [[ -f "$file" ]] || die "TLS file $file does not exist." "Fix: HUB_TLS_CERT=/path/fullchain.pem HUB_TLS_KEY=/path/privkey.pem"
+        [[ -f "$file" ]] || die "le fichier TLS $file n'existe pas." "Correctif : HUB_TLS_CERT=/chemin/fullchain.pem HUB_TLS_KEY=/chemin/privkey.pem"
         { [[ -r "$file" ]] && grep -q -- '-----BEGIN' "$file" 2>/dev/null; } ||
-            die "TLS file $file is not readable as PEM by $(id -un)." "Fix: check its permissions and contents (a PEM file, -----BEGIN ...)"
+            die "le fichier TLS $file n'est pas lisible comme PEM par $(id -un)." \
+                "Correctif : vérifiez ses droits et son contenu (un fichier PEM, -----BEGIN ...)"
     done
     if [[ -n "$HUB_TLS_CERT" && -z "$HUB_TLS_KEY" || -z "$HUB_TLS_CERT" && -n "$HUB_TLS_KEY" ]]; then
-        die "HUB_TLS_CERT and HUB_TLS_KEY go together (got only one)."
+        die "HUB_TLS_CERT et HUB_TLS_KEY vont ensemble (un seul des deux est donné)."
     fi
     if ! is_loopback "$HUB_BIND" && [[ -z "$HUB_TLS_CERT" ]]; then
         [[ "$HUB_INSECURE_HTTP" == 1 ]] ||
-            die "HUB_BIND=$HUB_BIND publishes the hub beyond this machine, and passwords would travel in clear text." \
-                "Fix: HUB_TLS_CERT=/path/fullchain.pem HUB_TLS_KEY=/path/privkey.pem (or a TLS reverse proxy in front and" \
-                "HUB_INSECURE_HTTP=1), or keep the default HUB_BIND=127.0.0.1"
-        echo "hub: WARNING: HUB_INSECURE_HTTP=1: the hub is published on $HUB_BIND without TLS; passwords and" \
-            "cookies cross the network in clear text. Only behind a TLS reverse proxy or on a trusted network." >&2
+            die "HUB_BIND=$HUB_BIND publie le hub au-delà de cette machine, et les mots de passe circuleraient en clair." \
+                "Correctif : HUB_TLS_CERT=/chemin/fullchain.pem HUB_TLS_KEY=/chemin/privkey.pem (ou un proxy inverse TLS" \
+                "devant et HUB_INSECURE_HTTP=1), ou gardez HUB_BIND=127.0.0.1"
+        echo "hub : ATTENTION : HUB_INSECURE_HTTP=1 : le hub est publié sur $HUB_BIND sans TLS ; mots de passe et" \
+            "cookies traversent le réseau en clair. Seulement derrière un proxy inverse TLS ou sur un réseau de confiance." >&2
     fi
 }
 
@@ -133,8 +144,8 @@ check_port() {
     [[ "$probe" != localhost ]] || probe=127.0.0.1
     if port_in_use "$probe" "$HUB_PORT"; then
         holder=$(docker ps --filter "publish=$HUB_PORT" --format '{{.Names}}' | head -n1)
-        die "port $HUB_PORT is already in use${holder:+ by the container $holder}." \
-            "Fix: make hub HUB_PORT=$((HUB_PORT + 1))   (or stop what uses $HUB_PORT)"
+        die "le port $HUB_PORT est déjà pris${holder:+ par le conteneur $holder}." \
+            "Correctif : make hub HUB_PORT=$((HUB_PORT + 1))   (ou arrêtez ce qui utilise $HUB_PORT)"
     fi
 }
 
@@ -143,10 +154,10 @@ host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$
 # The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
 # image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
 gpu_unusable_reason() {
-    local decision
-    decision=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+    local why
+    why=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
+        why="le diagnostic du GPU a échoué ($why)"
+    echo "$why"
 }
 
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.
@@ -239,6 +250,7 @@ settings_digest() {
         cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
         echo "$HUB_PIDS_LIMIT $HUB_SHM_SIZE $HUB_SPAWN_TIMEOUT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
+        echo "$HUB_COURSE"
     } | sha256sum | cut -c1-16
 }
 
@@ -258,21 +270,21 @@ wait_until_answering() {
     until hub_answers; do
         if [[ "$(hub_state)" != running ]]; then
             docker logs --tail 30 "$HUB_NAME" >&2 || true
-            die "the hub container stopped during start-up (its last log lines are above)." "See: make hub-logs"
+            die "le conteneur du hub s'est arrêté pendant le démarrage (ses dernières lignes de journal sont ci-dessus)." "Voir : make hub-logs"
         fi
-        ((SECONDS < deadline)) || die "the hub did not answer within ${START_TIMEOUT}s." "See: make hub-logs"
+        ((SECONDS < deadline)) || die "le hub n'a pas répondu en ${START_TIMEOUT} s." "Voir : make hub-logs"
         sleep 1
     done
 }
 
 print_access() {
-    say "the hub is ready for $STUDENT_COUNT student(s): $(url)"
+    say "le hub est prêt pour $STUDENT_COUNT élève(s) : $(url)"
     if [[ -n "$NEW_SECRETS" ]]; then
-        say "new password(s) generated (kept, mode 0600, in $HUB_STATE_DIR; shown only this once):"
-        echo "    students (any roster name):  $(cat "$HUB_STATE_DIR/class-password")"
-        echo "    teacher ($HUB_ADMIN, admin): $(cat "$HUB_STATE_DIR/admin-password")"
+        say "nouveau(x) mot(s) de passe (gardés en mode 0600 dans $HUB_STATE_DIR ; affichés cette fois seulement) :"
+        echo "    élèves (tout nom de la liste) :  $(cat "$HUB_STATE_DIR/class-password")"
+        echo "    enseignant ($HUB_ADMIN, admin) : $(cat "$HUB_STATE_DIR/admin-password")"
     else
-        say "passwords: $HUB_STATE_DIR/class-password (students), $HUB_STATE_DIR/admin-password (teacher '$HUB_ADMIN')"
+        say "mots de passe : $HUB_STATE_DIR/class-password (élèves), $HUB_STATE_DIR/admin-password (enseignant $HUB_ADMIN)"
     fi
 }
 
@@ -296,7 +308,7 @@ cmd_start() {
         return 0
     fi
     if [[ -n "$state" ]]; then
-        say "restarting the hub with the new settings or image (students' servers and volumes are kept)."
+        say "redémarrage du hub avec les nouveaux réglages ou la nouvelle image (serveurs et volumes des élèves gardés)."
         docker stop -t 20 "$HUB_NAME" >/dev/null
         docker rm "$HUB_NAME" >/dev/null
     fi
@@ -311,7 +323,7 @@ cmd_start() {
         tls=(--volume "$(realpath "$HUB_TLS_CERT"):/srv/jupyterhub/tls/cert.pem:ro"
             --volume "$(realpath "$HUB_TLS_KEY"):/srv/jupyterhub/tls/key.pem:ro")
     fi
-    [[ "$GPU_MODE" == none ]] || say "GPUs for students: $GPU_MODE${GPU_DEVICES:+ ($GPU_DEVICES)}"
+    [[ "$GPU_MODE" == none ]] || say "GPU des élèves : $GPU_MODE${GPU_DEVICES:+ ($GPU_DEVICES)}"
     docker run -d --name "$HUB_NAME" --hostname "$HUB_NAME" --network "$HUB_NAME-net" \
         --restart unless-stopped \
         --publish "$HUB_BIND:$HUB_PORT:8000" \
@@ -320,7 +332,7 @@ cmd_start() {
         --volume "$ROSTER:/srv/jupyterhub/roster.csv:ro" \
         --volume "$(cd "$HUB_STATE_DIR" && pwd -P):/srv/jupyterhub/secrets:ro" \
         "${tls[@]}" \
-        --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" \
+        --env "HUB_NAME=$HUB_NAME" --env "HUB_LAB_IMAGE=$IMAGE" --env "HUB_ADMIN=$HUB_ADMIN" --env "HUB_COURSE=$HUB_COURSE" \
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
         --env "HUB_SHM_SIZE=$HUB_SHM_SIZE" --env "HUB_SPAWN_TIMEOUT=$HUB_SPAWN_TIMEOUT" --env "HUB_RUN_AS=$HUB_RUN_AS" \
@@ -338,24 +350,24 @@ cmd_stop() {
     if [[ -n "$(hub_state)" ]]; then
         docker stop -t 20 "$HUB_NAME" >/dev/null
         docker rm "$HUB_NAME" >/dev/null
-        say "stopped the hub $HUB_NAME."
+        say "hub $HUB_NAME arrêté."
     else
-        say "no hub named $HUB_NAME."
+        say "aucun hub nommé $HUB_NAME."
     fi
     students=$(student_containers)
     if [[ -n "$students" ]]; then
         # shellcheck disable=SC2086  # one name per word
         docker stop -t 20 $students >/dev/null
-        say "stopped $(echo "$students" | wc -w) student server(s)."
+        say "$(echo "$students" | wc -w) serveur(s) d'élève arrêté(s)."
     fi
     docker network rm "$HUB_NAME-net" >/dev/null 2>&1 || true
-    say "the students' work volumes are kept ($(work_volumes | wc -l)); make hub-backup saves them as tarballs."
+    say "les volumes de travail des élèves sont gardés ($(work_volumes | wc -l)) ; make hub-backup les sauvegarde en archives."
 }
 
 cmd_status() {
-    [[ "$(hub_state)" == running ]] || die "the hub $HUB_NAME is not running." "Fix: make hub"
+    [[ "$(hub_state)" == running ]] || die "le hub $HUB_NAME ne tourne pas." "Correctif : make hub"
     docker exec "$HUB_NAME" python /srv/jupyterhub/status.py
-    say "work volumes: $(work_volumes | wc -l) (students who have started at least once)"
+    say "volumes de travail : $(work_volumes | wc -l) (élèves qui ont démarré au moins une fois)"
 }
 
 cmd_progress() {
@@ -384,8 +396,8 @@ print('    /backup/progress-$1.sqlite'.replace('/backup', '$BACKUP_DIR'))"
 cmd_backup() {
     local volumes volume user stamp
     volumes=$(work_volumes)
-    [[ -n "$volumes" ]] || die "no student work volume for the hub $HUB_NAME yet." "Nothing to back up."
-    docker image inspect "$HUB_IMAGE" >/dev/null 2>&1 || die "no hub image $HUB_IMAGE." "Fix: make hub-image"
+    [[ -n "$volumes" ]] || die "aucun volume de travail d'élève pour le hub $HUB_NAME." "Rien à sauvegarder."
+    docker image inspect "$HUB_IMAGE" >/dev/null 2>&1 || die "l'image du hub $HUB_IMAGE n'existe pas." "Correctif : make hub-image"
     mkdir -p "$BACKUP_DIR"
     BACKUP_DIR=$(cd "$BACKUP_DIR" && pwd -P)
     stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -393,11 +405,11 @@ cmd_backup() {
         user=${volume#"$HUB_NAME-work-"}
         docker run --rm --network none --entrypoint "" \
             --volume "$volume:/work:ro" --volume "$BACKUP_DIR:/backup" "$HUB_IMAGE" \
-            sh -c "tar -czf /backup/$user-$stamp.tar.gz -C /work . && chown $(id -u):$(id -g) /backup/$user-$stamp.tar.gz"
+            sh -c 'tar -czf "/backup/$1" -C /work . && chown "$2" "/backup/$1"' sh "$user-$stamp.tar.gz" "$(id -u):$(id -g)"
         echo "    $BACKUP_DIR/$user-$stamp.tar.gz"
     done
     backup_progress "$stamp"
-    say "$(echo "$volumes" | wc -w) backup(s) written (the volumes are untouched)."
+    say "$(echo "$volumes" | wc -w) sauvegarde(s) écrite(s) (les volumes ne sont pas touchés)."
 }
 
 case "${1:-}" in
@@ -411,5 +423,5 @@ case "${1:-}" in
         check_names && check_roster && check_numbers && check_bind_and_tls && check_gpu
         say "réglages vérifiés (GPU des élèves : $GPU_MODE${GPU_DEVICES:+, $GPU_DEVICES})"
         ;;
-    *) die "usage: hub.sh start|stop|status|logs|backup|progress|check" ;;
+    *) die "usage : hub.sh start|stop|status|logs|backup|progress|check" ;;
 esac

@@ -9,7 +9,7 @@
 #   lab.sh stop         stop and remove the container (the work directory stays on the host, untouched)
 #   lab.sh shell        a bash shell in the running container, as the student
 #   lab.sh logs [ARGS]  the container's logs
-#   lab.sh url          print the URL of the running lab
+#   lab.sh url          print the lab's URL (with its token, kept across restarts; a stopped lab's too)
 #   lab.sh gpu          print the docker flags GPU=auto|on|off resolves to (and why)
 #   lab.sh bench [ARGS]       the transfer benchmark in a throwaway lab container, results in WORK_DIR/bench
 #   lab.sh export OUT LOCK    the course's export commands in the image, files in OUT, compared with LOCK
@@ -21,7 +21,8 @@
 #                  `lab` before the build; make build alone: `build`); one French line per problem, exit status 1;
 #                  silent when all is well.
 # Settings come from the environment (the Makefile passes them), defaults from labtools/defaults.env: IMAGE
-# CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD START_TIMEOUT SHARED_DIR CA_BUNDLE PYTHON. Messages are French:
+# CONTAINER PORT WORK_DIR GPU SHM_SIZE DOCKER_BUILD START_TIMEOUT SHARED_DIR CA_BUNDLE PYTHON TOKEN_DIR NEW_TOKEN.
+# Messages are French:
 # students read them.
 set -euo pipefail
 
@@ -53,7 +54,7 @@ case "$command" in
     stop) cmd_stop ;;
     shell) need_running && exec docker exec -it -u student "$CONTAINER" bash -l ;;
     logs) exec docker logs "$@" "$CONTAINER" ;;
-    url) need_running && lab_url ;;
+    url) cmd_url ;;
     gpu) resolve_gpu && echo "${GPU_FLAGS[*]:-}" ;;
     bench) cmd_bench "$@" ;;
     export) wants 2 $# && cmd_export "$@" ;;

@@ -2,11 +2,15 @@
 """`make measure-hub`: what one class server can carry. Starts a throwaway hub (scripts/hub.sh) with its own
 names, then prints:
 
-- spawn latency (REST login -> the student's server answering through the proxy) for 1, 5 and 10 students
-  starting at once, with the image present: median and max, and how many succeeded;
+- spawn latency (REST login -> the student's server answering through the proxy) for 1, 5, 10, 20 and 30
+  students starting at once, with the image present and every volume seeded once before (a class's second
+  lesson; the first, seeding round is printed too): median and max, and how many failed;
 - memory of an idle student server (just started; then with a kernel that imported torch) and of the hub:
   the cgroup's anonymous memory (what RSS counts) and its total usage (with page cache);
 - the resulting "N students per X GB".
+
+--save writes docs/hub-spawn.svg (spawn time against class size, a hand-written SVG: no plotting library) and
+the numbers block of docs/measurements.md (between its measure-hub markers), with the conditions.
 
 Everything it creates (hub, student containers, volumes, network) is removed at the end.
 Needs the lab and hub images (make build hub-image) and the host test venv (websocket-client).
@@ -57,7 +61,8 @@ def mib(value: float) -> str:
 class ThrowawayHub:
     def __init__(self, students: list[str], image: str, hub_image: str, root: Path):
         port = processes.free_port()
-        self.name, self.port, self.root = f"pytorch-hub-measure-{port}", port, root
+        prefix = os.environ.get("HUB_NAME") or DEFAULTS["HUB_NAME"]  # make's HUB_NAME: a name of this checkout's own
+        self.name, self.port, self.root = f"{prefix}-measure-{port}", port, root
         (root / "class.csv").write_text("".join(f"{name}\n" for name in students))
         self.env = dict(os.environ, IMAGE=image, HUB_IMAGE=hub_image, HUB_NAME=self.name, HUB_PORT=str(port),
                         ROSTER=str(root / "class.csv"), HUB_STATE_DIR=str(root / "state"), HUB_GPU="none",
@@ -113,8 +118,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", default=os.environ.get("IMAGE", DEFAULTS["IMAGE"]))
     parser.add_argument("--hub-image", default=os.environ.get("HUB_IMAGE", DEFAULTS["HUB_IMAGE"]))
-    parser.add_argument("--counts", default="1,5,10", help="concurrent students per round (default 1,5,10)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds per count (median over all spawns)")
+    parser.add_argument("--counts", default="1,5,10,20,30", help="concurrent students per round (default 1,5,10,20,30)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per count (median over all spawns)")
+    parser.add_argument("--save", action="store_true", help="write docs/hub-spawn.svg and docs/measurements.md's block")
     parser.add_argument("--budget-gb", type=float, default=16, help="memory for students in 'N students per X GB'")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     args = parser.parse_args()
@@ -130,8 +136,13 @@ def main() -> int:
             started = time.monotonic()
             hub.hub("start")
             results["hub_start_s"] = round(time.monotonic() - started, 1)
-            spawn_round(hub, names[:1])  # first start of a volume: notebooks seeded; not counted
-            stop_all(hub, names[:1])
+            first = [latency for latency in spawn_round(hub, names) if latency is not None]  # volumes seeded
+            results["first_start"] = {"students": len(names), "succeeded": len(first),
+                                      "median_s": round(statistics.median(first), 1) if first else None,
+                                      "max_s": round(max(first), 1) if first else None}
+            print(f"first start (notebooks seeded), {len(names)} at once: {len(first)}/{len(names)} ok, median "
+                  f"{results['first_start']['median_s']} s, max {results['first_start']['max_s']} s", flush=True)
+            stop_all(hub, names)
             results["spawn"] = {}
             for count in counts:
                 latencies: list[float | None] = []
@@ -141,10 +152,12 @@ def main() -> int:
                         stop_all(hub, names[:count])
                 ok = [latency for latency in latencies if latency is not None]
                 results["spawn"][count] = {"succeeded": len(ok), "tried": len(latencies),
+                                           "failed": len(latencies) - len(ok),
                                            "median_s": round(statistics.median(ok), 1) if ok else None,
                                            "max_s": round(max(ok), 1) if ok else None}
-                print(f"spawn, {count:2d} at once: {len(ok)}/{len(latencies)} ok, median "
-                      f"{results['spawn'][count]['median_s']} s, max {results['spawn'][count]['max_s']} s", flush=True)
+                print(f"spawn, {count:2d} at once: median {results['spawn'][count]['median_s']} s, max "
+                      f"{results['spawn'][count]['max_s']} s, failed {len(latencies) - len(ok)}/{len(latencies)}",
+                      flush=True)
             time.sleep(20)  # let the servers settle into idle
             student = f"{hub.name}-{names[0]}"
             idle = cgroup_memory(student)
@@ -175,8 +188,14 @@ def main() -> int:
                   "students each with a kernel that imported torch (before any training data)")
         finally:
             hub.cleanup()
+    results["conditions"]["load_average_at_end"] = os.getloadavg()
     if args.json:
         print(json.dumps(results, indent=2))
+    if args.save:
+        from hub_report import save  # scripts/hub_report.py: the plot and the numbers block
+
+        for path in save(results, REPO / "docs"):
+            print(f"written: {path.relative_to(REPO)}")
     return 0
 
 

@@ -12,6 +12,7 @@ import torch
 
 from lab.checks import CheckFailed, as_float, call, expect_close, expect_tensor, fresh_generator, ok, register_checks
 from lab.compare import Trace
+from lab.hints import observed
 from lab.simulated_gpu import on_gpu, real_gpu
 from lab.solutions import autograd as ref
 
@@ -63,7 +64,7 @@ def check_derivatives(derivatives) -> None:
         recorder = Trace()
         got = call(derivatives, f, a_val, b_val, name="derivatives", on_error=_explain_grad, record=recorder)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise CheckFailed("derivatives doit renvoyer le couple (dz/da, dz/db).")
+            raise CheckFailed("derivatives doit renvoyer le couple (dz/da, dz/db).", mistake="derivatives_not_pair")
         da, db = (as_float(v, n) for v, n in zip(got, ("dz/da", "dz/db")))
         ea, eb = exact(a_val, b_val)
         if not (math.isclose(da, ea, rel_tol=1e-4, abs_tol=1e-5) and math.isclose(db, eb, rel_tol=1e-4, abs_tol=1e-5)):
@@ -79,10 +80,10 @@ def check_derivatives(derivatives) -> None:
             else:
                 hint = "z = f(a, b), puis z.backward(), puis a.grad.item() et b.grad.item()."
             raise CheckFailed(f"Pour z = {label} en a = {a_val}, b = {b_val} : attendu ({ea:.4g}, {eb:.4g}), "
-                              f"obtenu ({da:.4g}, {db:.4g}).\n👉 {hint}")
+                              f"obtenu ({da:.4g}, {db:.4g}).\n👉 {hint}", mistake="derivatives_wrong_values")
         if not recorder.used_autograd():
             raise CheckFailed(f"derivatives n'appelle pas backward() : les dérivées ne viennent pas d'autograd "
-                              f"(différences finies ?).\n👉 {_BY_HAND}")
+                              f"(différences finies ?).\n👉 {_BY_HAND}", mistake="derivatives_no_backward")
     ok("derivatives : pour z = 2a + b, dz/da = 2.0 et dz/db = 1.0, comme dans les diapositives.")
 
 
@@ -102,11 +103,12 @@ def check_f_sin(f_sin) -> None:
         z = call(f_sin, a, b, name="f_sin", on_error=explain)
         if not isinstance(z, torch.Tensor):
             raise CheckFailed(f"f_sin renvoie un {type(z).__name__}, pas un tenseur : une fonction hors de "
-                              "PyTorch (math.sin, numpy…) coupe le graphe de calcul.\n👉 Utilisez torch.sin.")
+                              "PyTorch (math.sin, numpy…) coupe le graphe de calcul.\n👉 Utilisez torch.sin.",
+                              mistake="f_sin_not_tensor")
         if z.grad_fn is None:
             raise CheckFailed("Le résultat n'est relié ni à a ni à b (pas de grad_fn) : le graphe est coupé "
                               "(detach, .item(), torch.tensor(...) ?).\n👉 Calculez directement sur a et b avec des "
-                              "opérations torch, sans en sortir.")
+                              "opérations torch, sans en sortir.", mistake="f_sin_graph_cut")
         expect_close(z.detach(), torch.tensor(math.sin(2 * a_val + b_val)), "f_sin(a, b)",
                      hint="Reprenez la formule des diapositives, avec des opérations torch (elles gardent le graphe).",
                      rtol=1e-4, atol=1e-5)
@@ -127,19 +129,19 @@ def check_grad_sum_of_squares(grad_sum_of_squares) -> None:
         if given.requires_grad or not torch.equal(given, A):
             raise CheckFailed("grad_sum_of_squares a modifié le tenseur reçu (requires_grad_ ou valeurs) : "
                               "l'appelant le retrouve changé.\n👉 Travaillez sur une copie : "
-                              "A = A.clone().requires_grad_(True).")
+                              "A = A.clone().requires_grad_(True).", mistake="grad_modifies_input")
         expect_tensor(got, "le gradient", shape=A.shape,
                       shape_hint="Le gradient a la même forme que A : renvoyez le gradient accumulé dans A.")
         got = got.detach()
         if torch.allclose(got, 2 * A / A.numel(), atol=1e-6):
             raise CheckFailed("C'est le gradient de la MOYENNE des carrés (divisé par le nombre de valeurs).\n"
-                              "👉 L = (A ** 2).sum()")
+                              "👉 L = (A ** 2).sum()", mistake="grad_of_mean")
         expect_close(got, 2 * A, "le gradient de L = somme des carrés", rtol=1e-4, atol=1e-5,
                      hint=("Le gradient doit venir d'autograd : demandez un gradient pour A, calculez L, appelez "
                           "backward(), puis lisez le gradient accumulé dans A."))
         if not recorder.used_autograd():
             raise CheckFailed(f"grad_sum_of_squares renvoie bien 2A, mais sans backward() : c'est la dérivée "
-                              f"écrite à la main.\n👉 {_BY_HAND}")
+                              f"écrite à la main.\n👉 {_BY_HAND}", mistake="grad_by_hand")
     ok("grad_sum_of_squares : une perte scalaire, un gradient de la forme de A (ici 2A).")
 
 
@@ -162,9 +164,11 @@ def check_zero_grads(zero_grads) -> None:
     call(zero_grads, params, name="zero_grads", on_error=explain)
     for p, v in zip(params, values):
         if not torch.equal(p.detach(), v):
-            raise CheckFailed("Les valeurs des paramètres ont changé : seuls leurs gradients doivent être remis à 0.")
+            raise CheckFailed("Les valeurs des paramètres ont changé : seuls leurs gradients doivent être remis à 0.",
+                              mistake="zero_grads_changes_values")
         if p.grad is not None and not (isinstance(p.grad, torch.Tensor) and not p.grad.any()):
-            raise CheckFailed("Un gradient n'est pas remis à zéro : p.grad.zero_() (ou p.grad = None).")
+            raise CheckFailed("Un gradient n'est pas remis à zéro : p.grad.zero_() (ou p.grad = None).",
+                              mistake="zero_grads_not_zeroed")
     ok("zero_grads : les gradients accumulés repartent de 0 (les paramètres, eux, sont intacts).")
 
 
@@ -214,18 +218,27 @@ def check_descent(descent, plot: bool = False) -> None:
     expected = w0.clone().requires_grad_(True)
     ref.descent(expected, loss_fn, lr, n_steps)
     if torch.equal(w.detach(), w0):
-        raise CheckFailed(f"Après {n_steps} étapes, w n'a pas bougé.\n👉 {_LEAF_LOST}")
+        raise CheckFailed(f"Après {n_steps} étapes, w n'a pas bougé.\n👉 {_LEAF_LOST}", mistake="descent_not_moved")
     if not w.is_leaf or not w.requires_grad:
-        raise CheckFailed(f"w n'est plus une feuille qui demande un gradient.\n👉 {_LEAF_LOST}")
+        raise CheckFailed(f"w n'est plus une feuille qui demande un gradient.\n👉 {_LEAF_LOST}", mistake="descent_not_leaf")
     if not torch.allclose(w.detach(), expected.detach(), rtol=1e-4, atol=1e-5):
         if torch.allclose(w.detach(), _descent_without_zeroing(w0, loss_fn, lr, n_steps), rtol=1e-4, atol=1e-5):
             raise CheckFailed("Les gradients s'accumulent d'une étape à l'autre : vous avez oublié de les remettre "
-                              "à zéro.\n👉 Après la mise à jour : w.grad.zero_().")
+                              "à zéro.\n👉 Après la mise à jour : w.grad.zero_().", mistake="descent_no_zero_grad")
+        ascent = w0.clone().requires_grad_(True)
+        ref.descent(ascent, loss_fn, -lr, n_steps)
+        if torch.allclose(w.detach(), ascent.detach(), rtol=1e-4, atol=1e-5):
+            raise CheckFailed(f"Après {n_steps} étapes, w s'éloigne du minimum : la perte MONTE, chaque pas suit le "
+                              "gradient au lieu d'aller contre lui.\n👉 Regardez le signe de la mise à jour : le "
+                              "gradient indique la direction où la perte augmente.", mistake="descent_wrong_sign")
+        seen = observed(w.detach(), expected.detach())
         raise CheckFailed(f"Après {n_steps} étapes (lr = {lr}), w vaut {w.detach().tolist()} au lieu de "
-                          f"{expected.detach().tolist()}.\n👉 Une étape : L = loss_fn(w) ; L.backward() ; sous "
-                          "torch.no_grad() : w -= lr * w.grad ; puis w.grad.zero_().")
+                          f"{expected.detach().tolist()}." + (f"\n{seen}" if seen else "")
+                          + "\n👉 Vérifiez chaque étape : la perte, son gradient, un pas de lr dans le sens qui fait "
+                          "baisser la perte, et des gradients remis à zéro.", mistake="descent_wrong_values")
     if not recorder.used_autograd():
-        raise CheckFailed(f"descent n'appelle pas backward() : le gradient ne vient pas d'autograd.\n👉 {_BY_HAND}")
+        raise CheckFailed(f"descent n'appelle pas backward() : le gradient ne vient pas d'autograd.\n👉 {_BY_HAND}",
+                          mistake="descent_no_backward")
     if plot:
         _plot_descent(descent, loss_fn, w0, lr)
     ok(f"descent : {n_steps} étapes identiques à la référence, w reste une feuille du graphe.")
@@ -275,11 +288,14 @@ def check_to_numpy(to_numpy) -> None:
         got = call(to_numpy, t, name="to_numpy", on_error=explain)
         if not isinstance(got, np.ndarray):
             raise CheckFailed(f"to_numpy doit renvoyer un tableau numpy (np.ndarray), pas {type(got).__name__}.\n"
-                              "👉 t.detach().cpu().numpy()")
+                              "👉 .numpy() le fait, une fois t sorti du graphe et ramené sur le CPU.",
+                              mistake="to_numpy_not_array")
         if got.shape != tuple(t.shape) or not np.allclose(got, (values * 2).numpy()):
-            raise CheckFailed(f"Le tableau n'a pas les valeurs de t (tenseur sur le {where}).")
+            raise CheckFailed(f"Le tableau n'a pas les valeurs de t (tenseur sur le {where}).",
+                              mistake="to_numpy_wrong_values")
         if t.grad_fn is None or not x.requires_grad:
-            raise CheckFailed("to_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.")
+            raise CheckFailed("to_numpy a modifié le graphe de t ; detach() renvoie une vue détachée sans toucher t.",
+                              mistake="to_numpy_changes_graph")
     ok("to_numpy : detach() sort du graphe, .cpu() ramène les valeurs du GPU, puis .numpy().")
 
 
@@ -291,8 +307,11 @@ def _random_graph(rng: random.Random, g: torch.Generator) -> torch.Tensor:
     unary_ops = [torch.sin, torch.exp, torch.tanh, lambda t: t**2]
     binary_ops = [torch.add, torch.mul, torch.sub]
     y = rng.choice(binary_ops)(a, b)  # shared below
-    left = rng.choice(unary_ops)(rng.choice(binary_ops)(y, c))
-    right = rng.choice(unary_ops)(y)
+    # Two different unary operations: the right branch then always holds a name the left one lacks (a walk that
+    # follows only the first branch cannot look like one that merges nodes of the same name).
+    unary_left, unary_right = rng.sample(unary_ops, 2)
+    left = unary_left(rng.choice(binary_ops)(y, c))
+    right = unary_right(y)
     return rng.choice(binary_ops)(left, right).sum()
 
 
@@ -323,7 +342,8 @@ def check_graph_node_names(graph_node_names) -> None:
         z = _random_graph(rng, g)
         got = call(graph_node_names, z, name="graph_node_names", on_error=explain)
         if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
-            raise CheckFailed("graph_node_names doit renvoyer une liste de noms (des chaînes, node.name()).")
+            raise CheckFailed("graph_node_names doit renvoyer une liste de noms (des chaînes, node.name()).",
+                              mistake="graph_not_names")
         norm = sorted(n.split("::")[-1] for n in got)
         expected = sorted(n.split("::")[-1] for n in ref.graph_node_names(z))
         if norm == expected:
@@ -339,7 +359,8 @@ def check_graph_node_names(graph_node_names) -> None:
         else:
             hint = (f"Il manque {sorted(set(expected) - set(norm)) or 'des nœuds'} : parcourez tout le graphe "
                     "depuis z.grad_fn (les feuilles sont des AccumulateGrad).")
-        raise CheckFailed(f"Attendu {len(expected)} nœuds {expected},\nobtenu {len(norm)} : {norm}.\n👉 {hint}")
+        raise CheckFailed(f"Attendu {len(expected)} nœuds {expected},\nobtenu {len(norm)} : {norm}.\n👉 {hint}",
+                          mistake="graph_wrong_nodes")
     ok("graph_node_names parcourt le graphe de calcul jusqu'aux feuilles (AccumulateGrad).")
 
 

@@ -60,17 +60,19 @@ def check_python_version(python_version) -> None:
     expected = ref.python_version()
     if isinstance(got, str):
         raise CheckFailed(f"Vous renvoyez le texte {got!r} ; attendu un tuple d'entiers comme {expected}.\n"
-                          "👉 Utilisez sys.version_info, qui se compare facilement : sys.version_info >= (3, 11).")
+                          "👉 Utilisez sys.version_info, qui se compare facilement : sys.version_info >= (3, 11).",
+                          mistake="python_version_text")
     if not isinstance(got, tuple) or tuple(got) != expected:
         hint = ("Gardez seulement (majeur, mineur) : sys.version_info[:2]."
                 if isinstance(got, tuple) and len(got) > 2 else "Utilisez sys.version_info[:2].")
-        raise CheckFailed(f"Vous renvoyez {got!r} ; attendu {expected} (la version de CE Python).\n👉 {hint}")
+        raise CheckFailed(f"Vous renvoyez {got!r} ; attendu {expected} (la version de CE Python).\n👉 {hint}",
+                          mistake="python_version_wrong")
     if not all(type(v) is int for v in got):
-        raise CheckFailed(f"Les éléments de {got!r} doivent être des entiers.")
+        raise CheckFailed(f"Les éléments de {got!r} doivent être des entiers.", mistake="python_version_not_integers")
     if _reads_nothing(python_version):
         raise CheckFailed(f"python_version renvoie {got!r} sans rien lire : la version est écrite en dur, et la "
                           "réponse sera fausse sur un autre Python.\n👉 Lisez-la au moment de l'appel : "
-                          "sys.version_info[:2].")
+                          "sys.version_info[:2].", mistake="python_version_hard_coded")
     ok(f"Ce notebook tourne avec Python {got[0]}.{got[1]}.")
 
 
@@ -102,7 +104,7 @@ def check_follows_rule_1(follows_rule_1) -> None:
     for released, today in cases:
         got = call(follows_rule_1, released, today, name="follows_rule_1")
         if not isinstance(got, bool):
-            raise CheckFailed(f"follows_rule_1 doit renvoyer True ou False, pas {got!r}.")
+            raise CheckFailed(f"follows_rule_1 doit renvoyer True ou False, pas {got!r}.", mistake="rule1_not_bool")
         results.append((released, today, got, ref.follows_rule_1(released, today)))
     wrong = [r for r in results if r[2] != r[3]]
     if wrong:
@@ -119,7 +121,8 @@ def check_follows_rule_1(follows_rule_1) -> None:
                     f"MIN_AGE_DAYS = {MIN_AGE_DAYS} (pas des numéros de mois ou d'année).")
         released, today, got, expected = wrong[0]
         raise CheckFailed(f"Pour une version sortie le {released} et aujourd'hui = {today} "
-                          f"({ages[released, today]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}")
+                          f"({ages[released, today]} jours), attendu {expected}, obtenu {got}.\n👉 {hint}",
+                          mistake="rule1_wrong")
     ok(f"follows_rule_1 est juste sur {len(cases)} dates tirées au hasard.")
 
 
@@ -169,7 +172,7 @@ def check_environment_kind(environment_kind) -> None:
                     "des dossiers ne prouve rien : miniforge3 ou micromamba/envs/... ne contiennent pas toujours "
                     "« conda », et un dossier « envs » ou « conda-... » peut abriter un Python ordinaire. Seul le "
                     "dossier conda-meta dans le préfixe signe un environnement conda : "
-                    "Path(prefix, 'conda-meta').is_dir().")
+                    "Path(prefix, 'conda-meta').is_dir().", mistake="environment_kind_wrong")
             hints = {
                 "conda": "Un environnement conda ne change pas sys.base_prefix : reconnaissez-le au dossier "
                          "conda-meta dans le préfixe (Path(prefix, 'conda-meta').is_dir()).",
@@ -179,7 +182,8 @@ def check_environment_kind(environment_kind) -> None:
             }
             raise CheckFailed(
                 f"environment_kind({prefix!r}, {base_prefix!r}) renvoie {got!r}, attendu {expected!r}.\n"
-                f"👉 {hints[expected]} Utilisez les arguments, pas sys.prefix ni les variables d'environnement.")
+                f"👉 {hints[expected]} Utilisez les arguments, pas sys.prefix ni les variables d'environnement.",
+                mistake="environment_kind_wrong")
     here = ref.environment_kind(sys.prefix, sys.base_prefix)
     ok(f"environment_kind reconnaît venv, conda et « aucun ». Ici : {here} ({sys.prefix}).")
 
@@ -213,7 +217,8 @@ def check_parse_freeze(parse_freeze) -> None:
 
     got = call(parse_freeze, text, name="parse_freeze", on_error=explain)
     if not isinstance(got, dict):
-        raise CheckFailed(f"parse_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+        raise CheckFailed(f"parse_freeze doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.",
+                          mistake="parse_freeze_not_dict")
     if all(isinstance(k, str) for k in got) and len({canonical_name(k) for k in got}) == len(got) and \
             {canonical_name(k): v for k, v in got.items()} == {canonical_name(k): v for k, v in expected.items()}:
         got = expected  # names written as pip prints them, or normalised (PEP 503: Jinja2 -> jinja2): both right
@@ -228,7 +233,8 @@ def check_parse_freeze(parse_freeze) -> None:
             hint = f"Versions incorrectes pour {wrong} : coupez chaque ligne sur « == »."
         else:
             hint = f"Il manque {sorted(set(expected) - set(got))}."
-        raise CheckFailed(f"parse_freeze sur ce texte :\n{text}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}")
+        raise CheckFailed(f"parse_freeze sur ce texte :\n{text}\nrenvoie {got}\nattendu {expected}.\n👉 {hint}",
+                          mistake="parse_freeze_wrong")
     ok(f"parse_freeze lit les {len(expected)} paquets épinglés et ignore le reste.")
 
 
@@ -249,9 +255,11 @@ def check_differences(differences) -> None:
     got = call(differences, given_before, given_after, name="differences")
     if given_before != before or given_after != after:
         raise CheckFailed("differences a modifié un de ses dictionnaires (pop, del, update…) : l'appelant perd ses "
-                          "données.\n👉 Lisez before et after sans les changer (before.get(nom), after.keys()...).")
+                          "données.\n👉 Lisez before et after sans les changer (before.get(nom), after.keys()...).",
+                          mistake="differences_mutates")
     if not isinstance(got, dict):
-        raise CheckFailed(f"differences doit renvoyer un dictionnaire, pas {type(got).__name__}.")
+        raise CheckFailed(f"differences doit renvoyer un dictionnaire, pas {type(got).__name__}.",
+                          mistake="differences_not_dict")
     got = {k: tuple(v) if isinstance(v, list) else v for k, v in got.items()}
     if got != expected:
         missing = sorted(set(expected) - set(got))
@@ -265,7 +273,8 @@ def check_differences(differences) -> None:
             hint = f"{sorted(set(got) - set(expected))} ont la même version des deux côtés : ne les listez pas."
         else:
             hint = "Chaque valeur est le couple (version avant, version après)."
-        raise CheckFailed(f"before = {before}\nafter = {after}\nattendu {expected}\nobtenu  {got}\n👉 {hint}")
+        raise CheckFailed(f"before = {before}\nafter = {after}\nattendu {expected}\nobtenu  {got}\n👉 {hint}",
+                          mistake="differences_wrong")
     ok("differences trouve les paquets ajoutés, supprimés et changés.")
 
 
@@ -285,7 +294,7 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
         if elsewhere:
             raise CheckFailed(f"Le fichier est dans {elsewhere[0]}, pas dans {path.resolve()}.\n"
                               f"👉 Dans le terminal : pip freeze > {TERMINAL_FREEZE} (chemin complet), "
-                              "ou déplacez-le avec mv.")
+                              "ou déplacez-le avec mv.", mistake="freeze_elsewhere")
         raise NotDone(f"⏳ Exercice « pip freeze dans le terminal » pas encore fait : ouvrez un terminal "
                       f"(Fichier ▸ Nouveau ▸ Terminal), tapez pip freeze > {TERMINAL_FREEZE}, "
                       f"puis relancez cette cellule (fichier attendu : {path.resolve()}).")
@@ -293,10 +302,11 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if not first:
         raise CheckFailed(f"{path} est vide : la commande a échoué dans le terminal (lisez son message, par exemple "
-                          "« pip: command not found »).\n👉 Vérifiez avec which pip, puis recommencez.")
+                          "« pip: command not found »).\n👉 Vérifiez avec which pip, puis recommencez.",
+                          mistake="freeze_empty")
     if first.split()[:2] == ["Package", "Version"]:
         raise CheckFailed(f"{path} contient la sortie de pip list (un tableau).\n👉 Utilisez pip freeze : il écrit "
-                          "nom==version, le format que pip install -r sait relire.")
+                          "nom==version, le format que pip install -r sait relire.", mistake="freeze_pip_list")
     if first.startswith("# packages in environment"):
         raise CheckFailed(f"{path} contient la sortie de conda list.\n👉 Utilisez pip freeze (nom==version).",
                           mistake="freeze_conda_list")
@@ -307,7 +317,7 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
     got = ref.parse_freeze(text)
     if not got:
         raise CheckFailed(f"{path} ne contient aucune ligne nom==version (première ligne : {first!r}).\n"
-                          f"👉 Tapez exactement : pip freeze > {TERMINAL_FREEZE}")
+                          f"👉 Tapez exactement : pip freeze > {TERMINAL_FREEZE}", mistake="freeze_no_pinned_line")
     expected = ref.parse_freeze(_lab_freeze())
     changes = ref.differences(expected, got)
     if changes:
@@ -325,10 +335,11 @@ def check_terminal_freeze(freeze="freeze.txt") -> None:
                 f"{path} ne liste pas les paquets de ce notebook ({len(missing)} manquent, par exemple "
                 f"{', '.join(missing[:3])}) : le pip du terminal n'est pas celui du lab.\n"
                 f"👉 Tapez which pip : attendu {lab_pip}. Si un environnement est activé, tapez deactivate, "
-                f"puis recommencez pip freeze > {TERMINAL_FREEZE}.")
+                f"puis recommencez pip freeze > {TERMINAL_FREEZE}.", mistake="freeze_other_pip")
         shown = ", ".join(f"{name} {before or '—'} → {after or '—'}" for name, (before, after) in list(changes.items())[:5])
         raise CheckFailed(f"{path} diffère des paquets de ce notebook : {shown}.\n👉 Avez-vous installé ou "
-                          f"supprimé des paquets depuis ? Refaites pip freeze > {TERMINAL_FREEZE}.")
+                          f"supprimé des paquets depuis ? Refaites pip freeze > {TERMINAL_FREEZE}.",
+                          mistake="freeze_changed")
     torch_version = got.get("torch")
     ok(f"{path.name} : {len(got)} paquets épinglés, exactement ceux de ce notebook"
        + (f" (torch {torch_version})" if torch_version else "") + " : le terminal utilise bien le Python du lab.")
@@ -375,7 +386,8 @@ def check_export_versions(export_versions) -> None:
         text, expected = _fake_conda_export(rng, builds)
         got = call(export_versions, text, name="export_versions")
         if not isinstance(got, dict):
-            raise CheckFailed(f"export_versions doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.")
+            raise CheckFailed(f"export_versions doit renvoyer un dictionnaire {{nom: version}}, pas {type(got).__name__}.",
+                              mistake="export_not_dict")
         if got == expected:
             continue
         missing = sorted(set(expected) - set(got))

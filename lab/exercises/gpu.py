@@ -22,6 +22,7 @@ import torch
 from lab.checks import CheckFailed, as_float, call, fresh_generator, ok, register_checks, require
 from lab.compare import compare_with_reference
 from lab.devices import sync
+from lab.hints import Mistake
 from lab.simulated_clock import SimulatedClock
 from lab.simulated_gpu import DEVICE as SIMULATED
 from lab.simulated_gpu import copies_to_host, is_missing_cuda, on_gpu, on_host, simulate
@@ -57,12 +58,14 @@ def check_choose_device(choose_device) -> None:
                 raise TypeError(got)
             kind = torch.device(got).type
         except (TypeError, RuntimeError):
-            raise CheckFailed(f"choose_device renvoie {got!r} : attendu un torch.device (ou \"cpu\"/\"cuda\").") from None
+            raise CheckFailed(f"choose_device renvoie {got!r} : attendu un torch.device (ou \"cpu\"/\"cuda\").",
+                              mistake="choose_device_not_device") from None
         if kind != expected:
             situation = "avec un GPU" if available else "sans GPU"
             hint = ("Ne fixez pas le device : testez torch.cuda.is_available() au moment de l'appel, "
                     "torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\").")
-            raise CheckFailed(f"{situation}, choose_device renvoie {got!r} au lieu de {expected!r}.\n👉 {hint}")
+            raise CheckFailed(f"{situation}, choose_device renvoie {got!r} au lieu de {expected!r}.\n👉 {hint}",
+                              mistake="choose_device_fixed")
     here = ref.choose_device()
     ok(f"choose_device marche avec et sans GPU. Ici : {here}"
        + (f" ({torch.cuda.get_device_name(0)})." if here.type == "cuda" else " (pas de GPU visible)."))
@@ -76,9 +79,10 @@ def check_move_to(move_to) -> None:
     real = [(matrix(), device) for device in _real_devices()]
     simulated = [(matrix(), SIMULATED), (on_gpu(matrix()), torch.device("cpu"))]  # to the GPU and back
     mistakes = [
-        (lambda x, device: x, ".to() ne modifie pas x : il RENVOIE un tenseur sur le device (une copie si x était "
+        Mistake(lambda x, device: x, "move_to_result_ignored",
+                ".to() ne modifie pas x : il RENVOIE un tenseur sur le device (une copie si x était "
                               "ailleurs). Utilisez le résultat : return x.to(device) (ou x = x.to(device))."),
-        (lambda x, device: x.cpu(), "Utilisez le device demandé en argument : x.to(device)."),
+        Mistake(lambda x, device: x.cpu(), "move_to_to_cpu", "Utilisez le device demandé en argument : x.to(device)."),
     ]
     compare_with_reference(move_to, ref.move_to, real, name="move_to", on_error=_no_cuda_hint, mistakes=mistakes,
                            hint=_MOVE_FALLBACK)
@@ -99,7 +103,8 @@ def check_add_on_device(add_on_device) -> None:
     def explain(exc: BaseException) -> str | None:
         return _no_cuda_hint(exc) or (_SAME_DEVICE if isinstance(exc, RuntimeError) and "device" in str(exc) else None)
 
-    mistakes = [(lambda a, b: a.cpu() + b, "Le résultat doit rester sur le device de a (les données sont là) : "
+    mistakes = [Mistake(lambda a, b: a.cpu() + b, "add_on_device_computed_on_cpu",
+            "Le résultat doit rester sur le device de a (les données sont là) : "
                                            "déplacez b vers a, b.to(a.device).")]
     require(add_on_device, "add_on_device")
     if not callable(add_on_device):
@@ -120,7 +125,7 @@ def check_add_on_device(add_on_device) -> None:
     if any(copies):
         raise CheckFailed("Le résultat est juste, mais a fait l'aller-retour GPU → CPU → GPU (a.cpu(), a.to(\"cpu\")) : "
                           "c'est le transfert coûteux, pour toutes les données de a.\n👉 Calculez sur le device de a : "
-                          "a + b.to(a.device) (seul b voyage).")
+                          "a + b.to(a.device) (seul b voyage).", mistake="add_on_device_round_trip")
     compare_with_reference(add_on_device, ref.add_on_device, inputs, name="add_on_device",
                            on_error=explain, mistakes=mistakes, hint=_SAME_DEVICE)
     ok("add_on_device ramène b sur le device de a avant le calcul.")
@@ -135,13 +140,19 @@ def check_estimated_transfer_time(estimated_transfer_time) -> None:
         inputs.append((x, rng.choice([3.0, 12.0, 25.0, 50.0]) * rng.uniform(0.8, 1.2)))
     compare_with_reference(estimated_transfer_time, ref.estimated_transfer_time, inputs, name="estimated_transfer_time",
                            rtol=1e-6, atol=0.0, mistakes=[
-        (lambda x, d: x.numel() / (d * 1e9), "Comptez des octets : x.numel() * x.element_size()."),
-        (lambda x, d: x.numel() * x.element_size() / (d * 2**30), "Ici 1 Go = 1e9 octets."),
-        (lambda x, d: x.numel() * x.element_size() * d / 1e9, "temps = octets / débit (octets par seconde)."),
-        (lambda x, d: x.numel() * x.element_size() / d, "Le débit est en Go/s : multipliez-le par 1e9."),
-        (lambda x, d: x.numel() * x.element_size() * 8 / (d * 1e9), "Le débit est en Go/s (gigaOCTETS par seconde), "
+        Mistake(lambda x, d: x.numel() / (d * 1e9), "estimated_transfer_time_values_not_bytes",
+                "Comptez des octets : x.numel() * x.element_size()."),
+        Mistake(lambda x, d: x.numel() * x.element_size() / (d * 2**30), "estimated_transfer_time_gibibytes",
+                "Ici 1 Go = 1e9 octets."),
+        Mistake(lambda x, d: x.numel() * x.element_size() * d / 1e9, "estimated_transfer_time_multiplied",
+                "temps = octets / débit (octets par seconde)."),
+        Mistake(lambda x, d: x.numel() * x.element_size() / d, "estimated_transfer_time_rate_not_scaled",
+                "Le débit est en Go/s : multipliez-le par 1e9."),
+        Mistake(lambda x, d: x.numel() * x.element_size() * 8 / (d * 1e9), "estimated_transfer_time_bits",
+                "Le débit est en Go/s (gigaOCTETS par seconde), "
                                                                    "pas en gigabits : ne multipliez pas par 8."),
-        (lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, ("C'est en millisecondes ; on veut des "
+        Mistake(lambda x, d: x.numel() * x.element_size() / (d * 1e9) * 1000, "estimated_transfer_time_milliseconds",
+                ("C'est en millisecondes ; on veut des "
                                                                          "secondes (sans * 1000).")),
     ], hint=("Comptez les octets de x (nombre de valeurs × taille d'une valeur) et le débit en octets par "
             "seconde (1 Go = 1e9 octets) ; le résultat est en secondes."))

@@ -94,9 +94,10 @@ for m in timings:
     print(f"{m['n_bytes'] / 1e6:8.2f} Mo : aller {m['to_device_s'] * 1e3:8.3f} ms ({m['to_device_gb_s']:6.2f} Go/s), "
           f"retour {m['to_cpu_s'] * 1e3:8.3f} ms ({m['to_cpu_gb_s']:6.2f} Go/s)")
 
+where = "GPU" if device.type == "cuda" else "CPU"
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.loglog(sizes, [m["to_device_gb_s"] for m in timings], "o-", label=f"CPU → {device}")
-ax.loglog(sizes, [m["to_cpu_gb_s"] for m in timings], "s-", label=f"{device} → CPU")
+ax.loglog(sizes, [m["to_device_gb_s"] for m in timings], "o-", label=f"aller : CPU → {where}")
+ax.loglog(sizes, [m["to_cpu_gb_s"] for m in timings], "s-", label=f"retour : {where} → CPU")
 ax.set_xlabel("taille (octets)")
 ax.set_ylabel("débit (Go/s)")
 ax.set_title("Transfert GPU" if device.type == "cuda" else "Sans GPU : copie en mémoire centrale")

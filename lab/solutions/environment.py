@@ -9,9 +9,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-# Rule 1 (182 days: "a version from 6 months / 1 year ago") and CPython's release dates: one table for the course
-# and the tools.
-from labtools.policy import PYTHON_RELEASE_DATES as RELEASE_DATES  # noqa: F401  (re-exported for the notebooks)
+# Rule 1 (182 days: "a version from 6 months / 1 year ago"): the limit the doctor applies too.
 from labtools.policy import RULE1_MIN_AGE_DAYS as MIN_AGE_DAYS
 
 

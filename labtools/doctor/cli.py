@@ -66,6 +66,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                        help="seulement l'environnement Python courant (défaut dans l'image, LAB_IN_IMAGE=1)")
     scope.add_argument("--gpu-decision", action="store_true",
                        help="une ligne pour make lab : « gpu » ou « cpu : raison » (la règle pilote ↔ CUDA)")
+    scope.add_argument("--gpu-problem", action="store_true",
+                       help="pour make lab et make hub : rien si les conteneurs ont le GPU, sinon pourquoi (une ligne)")
     p.add_argument("--image", default=os.environ.get("IMAGE") or policy.DEFAULT_IMAGE,
                    help=f"image (défaut {policy.DEFAULT_IMAGE})")
     p.add_argument("--container", default=os.environ.get("CONTAINER") or policy.DEFAULT_CONTAINER,
@@ -83,7 +85,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = [name for name in opts.checks if name not in NAMES]
     if unknown:
         p.error(f"vérification inconnue : {', '.join(unknown)} (connues : {', '.join(NAMES)})")
-    if os.environ.get("LAB_IN_IMAGE") == "1" and not (opts.host_only or opts.gpu_decision):
+    if os.environ.get("LAB_IN_IMAGE") == "1" and not (opts.host_only or opts.gpu_decision or opts.gpu_problem):
         opts.env_only = True
     return opts
 
@@ -113,10 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     if opts.list_checks:
         print(list_checks())
         return 0
-    if opts.gpu_decision:
+    if opts.gpu_decision or opts.gpu_problem:
         facts = HostFacts(opts.image, opts.container, opts.port)
         use_gpu, why = gpu_decision(DRIVER.run(facts), RUNTIME.run(facts))
-        print("gpu" if use_gpu else f"cpu : {why}")
+        if opts.gpu_decision:
+            print("gpu" if use_gpu else f"cpu : {why}")
+        elif not use_gpu:
+            print(why)
         return 0
     checks, mode, source = run(opts)
     report = build_report(checks, mode, source)

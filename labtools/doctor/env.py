@@ -8,22 +8,15 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import sys
 from functools import cached_property
 from pathlib import Path
 
-from labtools import jupyter, policy
+from labtools import datasets, jupyter, policy
 from labtools.doctor.model import FAIL, OK, WARN, Check, CheckSpec, read_text
 
 IMAGE_ROOT = Path("/opt/lab")
 CONTAINER_JUPYTER_PORT = 8888
-
-
-def read_python_pin(environment_yml: str) -> str | None:
-    """The `- python=3.14.N` line of environment.yml (conda spec; `==` and a build string are tolerated)."""
-    m = re.search(r"^\s*-\s*python\s*={1,2}\s*(\d+\.\d+(?:\.\d+)?)", environment_yml or "", re.M)
-    return m.group(1) if m else None
 
 
 def check_python_pin(running: str, pin: str | None, in_image: bool, env_file: str) -> Check:
@@ -88,18 +81,6 @@ def installed_distributions() -> tuple[dict[str, str], dict[str, list[str]]]:
         if name:
             found.setdefault(policy.normalize_name(name), []).append(d.version)
     return {n: v[0] for n, v in found.items()}, {n: v for n, v in found.items() if len(v) > 1}
-
-
-def compare_packages(pins: list[policy.Pin], installed: dict[str, str], marker_env: dict[str, str] | None = None,
-                     ignore=policy.LOCAL_PACKAGES) -> dict:
-    """Installed distributions against the lock's pins applicable to this platform (markers evaluated)."""
-    expected = {p.name: p.version for p in pins if p.applies(marker_env)}
-    ignore = {policy.normalize_name(n) for n in ignore}
-    missing = sorted((n, v) for n, v in expected.items() if n not in installed and n not in ignore)
-    different = sorted((n, v, installed[n]) for n, v in expected.items()
-                       if n in installed and n not in ignore and not policy.version_matches_pin(installed[n], v))
-    extra = sorted((n, v) for n, v in installed.items() if n not in expected and n not in ignore)
-    return {"expected": len(expected), "missing": missing, "different": different, "extra": extra}
 
 
 def _names(names: list[str], limit: int = 8) -> str:
@@ -255,24 +236,9 @@ def check_jupyter(expect: str, port: int, token: str | None, result: tuple[int |
 
 
 # --------------------------------------------------------------------------------------------------- data set
-def dataset_cache_file(data_home: str | None = None) -> Path:
-    home = data_home or os.environ.get("SCIKIT_LEARN_DATA") or os.path.join("~", "scikit_learn_data")
-    return Path(os.path.expanduser(home)) / "cal_housing_py3.pkz"
-
-
 def probe_dataset() -> tuple[bool, str]:
-    """lab.data.is_cached() when the course package provides it, else look for scikit-learn's cache file."""
-    try:
-        import lab.data as lab_data
-    except Exception:
-        lab_data = None
-    if lab_data is not None and hasattr(lab_data, "is_cached"):
-        try:
-            where = str(lab_data.cache_path()) if hasattr(lab_data, "cache_path") else "lab.data.is_cached()"
-            return bool(lab_data.is_cached()), where
-        except Exception as e:
-            return False, f"lab.data.is_cached() a échoué : {e}"
-    path = dataset_cache_file()
+    """Is California housing in scikit-learn's cache (labtools.datasets, the rule lab.data uses), and where."""
+    path = datasets.california_cache()
     return path.is_file(), str(path)
 
 
@@ -335,7 +301,7 @@ class EnvFacts:
         if self.lock_pins is None:
             return dict(facts, result=None)
         pins, unparsed = self.lock_pins
-        return dict(facts, result=compare_packages(pins, installed), unparsed=tuple(unparsed))
+        return dict(facts, result=policy.compare_with_lock(pins, installed), unparsed=tuple(unparsed))
 
 
 def _dataset_facts(f: EnvFacts) -> dict:
@@ -345,7 +311,7 @@ def _dataset_facts(f: EnvFacts) -> dict:
 
 ENV_CHECKS = [
     CheckSpec("python-pin", "env", "Python = la version épinglée dans environment.yml",
-              lambda f: {"running": platform.python_version(), "pin": read_python_pin(read_text(f.env_file) or ""),
+              lambda f: {"running": platform.python_version(), "pin": policy.python_pin(read_text(f.env_file) or ""),
                          "in_image": f.in_image, "env_file": str(f.env_file)}, check_python_pin),
     CheckSpec("python-age", "env", "règle 1 du cours : une version de Python ni trop récente ni trop ancienne",
               lambda f: {"version": sys.version_info[:2], "today": f.today}, check_python_age),

@@ -34,14 +34,48 @@ container_port() {
         "$CONTAINER" 2>/dev/null
 }
 lab_url() { echo "http://127.0.0.1:$(container_port)/lab?token=$(container_env JUPYTER_TOKEN)"; }
+
+# The lab's token outlives its container, so an open tab or a bookmark keeps working after make stop / make lab /
+# make rebuild: one file per work directory (16 hex digits of its real path's sha256), mode 0600, under TOKEN_DIR,
+# away from the students' files. NEW_TOKEN=1 replaces it (open tabs are then logged out).
+TOKEN_DIR=${TOKEN_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/pytorch-gpu-lab/tokens}
+sha256_hex() { if command -v sha256sum >/dev/null; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
+token_file() {
+    local dir="$WORK_DIR"
+    if [[ -d "$dir" ]]; then dir=$(cd "$dir" && pwd -P); fi
+    echo "$TOKEN_DIR/$(printf '%s' "$dir" | sha256_hex | cut -c1-16)"
+}
+saved_token() {
+    local file
+    file=$(token_file)
+    if [[ -r "$file" ]]; then tr -dc '0-9a-f' <"$file"; fi
+}
+new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
+# Prints the token of this work directory: the saved one, or (none yet, or NEW_TOKEN=1) a new one, saved first.
+lab_token() {
+    local file token=""
+    file=$(token_file)
+    if [[ "${NEW_TOKEN:-}" != 1 ]]; then token=$(saved_token); fi
+    if ((${#token} < 32)); then
+        token=$(new_token)
+        (umask 077 && mkdir -p "$TOKEN_DIR" && printf '%s\n' "$token" >"$file.new" && mv -f "$file.new" "$file") ||
+            die "impossible d'enregistrer le jeton du lab dans $TOKEN_DIR." \
+                "Correctif : rendez ce dossier accessible en écriture, ou choisissez-en un autre : make lab TOKEN_DIR=~/.lab-jetons"
+    fi
+    echo "$token"
+}
 need_image() { docker image inspect "$IMAGE" >/dev/null 2>&1 || die "l'image $IMAGE n'existe pas." "Correctif : make build"; }
 need_running() { [[ "$(container_state)" == running ]] || die "le lab ne tourne pas." "Correctif : make lab"; }
 
 # The GPU decision, the build client check and the start-up probe are Python (labtools), standard library only.
 python_problem() {
-    command -v "$PYTHON" >/dev/null && return 0
-    echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; installez python3" \
-        "(Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    local fix="installez python3 (Ubuntu : sudo apt install python3), ou indiquez-le : make lab PYTHON=/chemin/python3."
+    if ! command -v "$PYTHON" >/dev/null; then
+        echo "$PYTHON est introuvable : le lab en a besoin sur l'hôte ($HOST_PYTHON_MIN ou plus récent) ; $fix"
+    elif ! "$PYTHON" -S -c "import sys; sys.exit(sys.version_info[:2] < tuple(map(int, '$HOST_PYTHON_MIN'.split('.'))))"; then
+        echo "$PYTHON est trop ancien ($("$PYTHON" -S -c 'import platform; print(platform.python_version())' 2>&1)) :" \
+            "le lab a besoin sur l'hôte de Python $HOST_PYTHON_MIN ou plus récent ; $fix"
+    fi
 }
 need_python() {
     local problem
@@ -55,10 +89,10 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
 gpu_unusable_reason() {
-    local decision
-    decision=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-decision --image "$IMAGE" 2>&1) ||
-        decision="cpu : le diagnostic du GPU a échoué ($decision)"
-    [[ "$decision" == gpu ]] || echo "${decision#cpu : }"
+    local why
+    why=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
+        why="le diagnostic du GPU a échoué ($why)"
+    echo "$why"
 }
 
 # Sets LAB_UID/LAB_GID, who the lab runs as and who owns what it writes on the host: labtools.policy.lab_user's rule

@@ -5,7 +5,9 @@
 
 # The build client (DOCKER_BUILD): the doctor's rule (labtools/doctor/docker.py).
 build_client_problem() {
-    if command -v "$PYTHON" >/dev/null; then labtools labtools.doctor.docker build-client-problem; else python_problem; fi
+    local python
+    python=$(python_problem)
+    if [[ -n "$python" ]]; then echo "$python"; else labtools labtools.doctor.docker build-client-problem; fi
 }
 
 # The Docker daemon answers (the build and the lab both need it).
@@ -76,6 +78,8 @@ work_dir_problem() {
     while [[ ! -e "$dir" && ! -L "$dir" ]]; do dir=$(dirname "$dir"); done
     if [[ ! -d "$dir" ]]; then
         echo "WORK_DIR=« $WORK_DIR » : $dir existe mais n'est pas un dossier ; $fix."
+    elif [[ "$(id -u)" == 0 && "$dir" -ef "$WORK_DIR" ]]; then
+        root_work_dir_problem "$fix"
     elif [[ ! -w "$dir" || ! -x "$dir" ]]; then
         local who
         who="l'utilisateur $(id -un) (uid $(id -u))"
@@ -87,6 +91,19 @@ work_dir_problem() {
                 "écriture pour $who ; créez-le (sudo mkdir -p $WORK_DIR && sudo chown $(id -u):$(id -g) $WORK_DIR) $fix."
         fi
     fi
+}
+
+# Root on the host: the lab runs as another uid (labtools.policy.lab_user), which must be able to write an existing
+# WORK_DIR (root can write anything, so `test -w` as root proves nothing): tested as that uid with setpriv. Without
+# this, JupyterLab would start with an empty file browser and no notebook.
+root_work_dir_problem() {
+    command -v setpriv >/dev/null && command -v "$PYTHON" >/dev/null || return 0
+    local uid gid
+    read -r uid gid < <(labtools labtools.policy lab-user)
+    setpriv --reuid="$uid" --regid="$gid" --clear-groups test -w "$WORK_DIR" -a -x "$WORK_DIR" 2>/dev/null && return 0
+    echo "WORK_DIR=« $WORK_DIR » n'est pas accessible en écriture pour l'uid $uid, sous lequel tourne le lab (vous" \
+        "êtes root, et le lab ne tourne jamais en root) : le lab serait vide ; donnez-le-lui (sudo chown -R $uid:$gid" \
+        "$WORK_DIR) $1."
 }
 
 # The port is free, or held by this very lab (which `make lab` then reuses).

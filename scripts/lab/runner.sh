@@ -48,8 +48,6 @@ prepare_work_dir() {
     WORK_DIR=$(cd "$WORK_DIR" && pwd -P)
 }
 
-new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
-
 wait_until_answering() {
     local token="$1" deadline=$((SECONDS + START_TIMEOUT))
     need_python
@@ -68,19 +66,19 @@ wait_until_answering() {
 cmd_start() {
     if [[ "${1:-}" == --checked ]]; then CHECKED=1; else cmd_preflight start; fi
     need_image
-    local state token="" image_id
+    local state token image_id
     state=$(container_state)
     image_id=$(docker image inspect -f '{{.Id}}' "$IMAGE")
     if [[ -n "$state" ]]; then
-        token=$(container_env JUPYTER_TOKEN)
-        if [[ "$state" == running && "$(docker container inspect -f '{{.Image}}' "$CONTAINER")" == "$image_id" ]]; then
+        if [[ "$state" == running && "${NEW_TOKEN:-}" == 1 ]]; then
+            say "NEW_TOKEN=1 : redémarrage de $CONTAINER avec un nouveau jeton (les onglets ouverts devront prendre la nouvelle adresse)."
+        elif [[ "$state" == running && "$(docker container inspect -f '{{.Image}}' "$CONTAINER")" == "$image_id" ]]; then
             PORT=$(container_port)
-            wait_until_answering "$token"
+            wait_until_answering "$(container_env JUPYTER_TOKEN)"
             say "JupyterLab tourne déjà (conteneur $CONTAINER) :"
             echo "    $(lab_url)"
             return 0
-        fi
-        if [[ "$state" == running ]]; then
+        elif [[ "$state" == running ]]; then
             say "l'image a été reconstruite : redémarrage de $CONTAINER sur la nouvelle image (le dossier de travail est conservé)."
         fi
         docker rm -f "$CONTAINER" >/dev/null
@@ -91,7 +89,7 @@ cmd_start() {
     if [[ -n "$busy" ]]; then die "$busy"; fi
     resolve_gpu
     prepare_work_dir
-    token=${token:-$(new_token)}
+    token=$(lab_token)
     docker run -d --name "$CONTAINER" \
         --publish "127.0.0.1:$PORT:8888" \
         --volume "$WORK_DIR:/home/student/work" \
@@ -102,6 +100,19 @@ cmd_start() {
     wait_until_answering "$token"
     say "JupyterLab est prêt (dossier de travail : $WORK_DIR) :"
     echo "    $(lab_url)"
+}
+
+# make url: the running lab's URL; a stopped lab's too (the token is kept), with how to start it.
+cmd_url() {
+    if [[ "$(container_state)" == running ]]; then
+        lab_url
+        return 0
+    fi
+    local token
+    token=$(saved_token)
+    [[ -n "$token" ]] || die "le lab ne tourne pas (et n'a jamais été lancé avec WORK_DIR=$WORK_DIR)." "Correctif : make lab"
+    say "le lab est arrêté ; « make lab » le relance à cette adresse (onglets ouverts et favoris compris) :" >&2
+    echo "http://127.0.0.1:$PORT/lab?token=$token"
 }
 
 cmd_stop() {

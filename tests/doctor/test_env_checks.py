@@ -18,10 +18,10 @@ TODAY = dt.date(2026, 11, 27)  # 3.15 came out on 2026-10-01, 3.14 on 2025-10-07
 
 # ------------------------------------------------------------------------------------------------ Python
 def test_pin_is_read_from_the_real_environment_yml():
-    pin = env.read_python_pin((REPO / "environment.yml").read_text())
+    pin = policy.python_pin((REPO / "environment.yml").read_text())
     assert pin is not None and pin.startswith("3.14.")
-    assert env.read_python_pin("dependencies:\n  - python==3.14.2=h1234_cpython\n") == "3.14.2"
-    assert env.read_python_pin("dependencies:\n  - pip\n") is None
+    assert policy.python_pin("dependencies:\n  - python==3.14.2=h1234_cpython\n") == "3.14.2"
+    assert policy.python_pin("dependencies:\n  - pip\n") is None
 
 
 def test_pin_equal_or_different():
@@ -78,7 +78,7 @@ def test_different_numpy_and_missing_sklearn_are_named_exactly():
     assert bad == []
     installed = {"numpy": "2.4.0", "send2trash": "2.2.0", "tqdm": "4.70.1", "nvidia-cuda-runtime": "13.2.86",
                  "lab": "0.1.0"}
-    result = env.compare_packages(pins, installed, LINUX)
+    result = policy.compare_with_lock(pins, installed, LINUX)
     assert result["different"] == [("numpy", "2.5.5", "2.4.0")]
     assert result["missing"] == [("scikit-learn", "1.9.1")]
     assert result["extra"] == []  # colorama is Windows-only; lab is the course package
@@ -94,16 +94,16 @@ def test_extra_package_only_warns_and_platform_markers_count():
     pins, _ = policy.parse_lock(LOCK)
     installed = {"numpy": "2.5.5", "scikit-learn": "1.9.1", "send2trash": "2.2.0", "tqdm": "4.70.1",
                  "nvidia-cuda-runtime": "13.2.86", "seaborn": "0.14.0"}
-    result = env.compare_packages(pins, installed, LINUX)
+    result = policy.compare_with_lock(pins, installed, LINUX)
     c = env.check_packages(result, "requirements.txt", False)
     assert c.status == "warn" and c.data["extra"] == [{"name": "seaborn", "installed": "0.14.0"}]
     assert "uv pip sync requirements.txt" in c.fix
     # On macOS the CUDA runtime is not part of the lock: installed anyway, it is an extra there.
     mac = dict(LINUX, sys_platform="darwin", platform_machine="arm64")
-    assert ("nvidia-cuda-runtime", "13.2.86") in env.compare_packages(pins, installed, mac)["extra"]
+    assert ("nvidia-cuda-runtime", "13.2.86") in policy.compare_with_lock(pins, installed, mac)["extra"]
     clean = dict(installed)
     del clean["seaborn"]
-    ok = env.check_packages(env.compare_packages(pins, clean, LINUX),
+    ok = env.check_packages(policy.compare_with_lock(pins, clean, LINUX),
                                "requirements.txt", False)
     assert ok.status == "ok" and ok.fix is None
 
@@ -190,9 +190,11 @@ def test_jupyter_answers_rejects_token_or_is_absent(jupyter_like):
 # ------------------------------------------------------------------------------------------------ data set
 def test_dataset_cache_file_and_decision(tmp_path, monkeypatch):
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path))
-    path = env.dataset_cache_file()
-    assert path == tmp_path / "cal_housing_py3.pkz"
-    assert env.check_dataset(path.is_file(), str(path), True).status == "fail"
-    assert env.check_dataset(path.is_file(), str(path), False).status == "warn"
+    cached, where = env.probe_dataset()
+    path = tmp_path / "cal_housing_py3.pkz"
+    assert not cached and where == str(path)
+    assert env.check_dataset(cached, where, True).status == "fail"
+    assert env.check_dataset(cached, where, False).status == "warn"
     path.write_bytes(b"x")
-    assert env.check_dataset(path.is_file(), str(path), True).status == "ok"
+    assert env.probe_dataset() == (True, str(path))
+    assert env.check_dataset(*env.probe_dataset(), True).status == "ok"

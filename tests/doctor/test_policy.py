@@ -79,11 +79,17 @@ def test_rule_1_window_moves_with_today():
     assert policy.PYTHON_RELEASE_DATES[(3, 14)] == dt.date(2025, 10, 7)
 
 
-def test_the_course_uses_the_same_rule_1():
-    """Part 00's exercise and the doctor read one table and one limit (they used to disagree: 182 vs 183 days)."""
-    pytest.importorskip("torch")  # lab.exercises imports the course's check framework, which imports torch
-    from lab.exercises import environment as exercises
-    from lab.solutions import environment as solutions
+def test_the_course_and_the_doctor_draw_rule_1_on_the_same_day():
+    """Part 00's reference answer and the doctor's recommendation flip on the same day for every release (they used
+    to disagree: 182 vs 183 days)."""
+    pytest.importorskip("torch")  # lab.solutions imports the course's packages
+    from lab.solutions.environment import follows_rule_1
 
-    assert solutions.MIN_AGE_DAYS == exercises.MIN_AGE_DAYS == policy.RULE1_MIN_AGE_DAYS
-    assert solutions.RELEASE_DATES is exercises.RELEASE_DATES is policy.PYTHON_RELEASE_DATES
+    for (major, minor), released in policy.PYTHON_RELEASE_DATES.items():
+        for age in (policy.RULE1_MIN_AGE_DAYS - 1, policy.RULE1_MIN_AGE_DAYS):
+            today = released + dt.timedelta(days=age)
+            if today >= policy.PYTHON_RELEASES[(major, minor)][1]:
+                continue  # past end of life the doctor recommends nothing, whatever the age
+            course = follows_rule_1(released, today)
+            doctor = f"{major}.{minor}" in policy.recommended_pythons(today)
+            assert course == doctor == (age >= policy.RULE1_MIN_AGE_DAYS), (major, minor, age)

@@ -25,13 +25,13 @@ def students(class_hub):
 
 def test_first_start_prints_url_and_passwords_once(class_hub):
     out = class_hub.first_start.stdout
-    assert f"{class_hub.url}/" in out and "3 student(s)" in out
+    assert f"{class_hub.url}/" in out and "prêt pour 3 élève(s)" in out
     assert class_hub.password("class") in out and class_hub.password("admin") in out
     for name in ("class-password", "admin-password", "status-token"):
         assert (class_hub.state / name).stat().st_mode & 0o777 == 0o600
     assert len(class_hub.password("admin")) >= 32
     again = class_hub.run("start")
-    assert "ready" in again.stdout and class_hub.password("class") not in again.stdout
+    assert "prêt" in again.stdout and class_hub.password("class") not in again.stdout
 
 
 def test_three_students_spawn_concurrently_write_and_run_code(class_hub, students):
@@ -147,7 +147,7 @@ def test_restarting_the_hub_keeps_servers_and_files(class_hub, students):
     # `make hub` with a changed roster restarts the hub container too; the servers stay.
     class_hub.roster.write_text(class_hub.roster.read_text() + "david,David\n")
     restarted = class_hub.run("start")
-    assert "restarting the hub" in restarted.stdout and "4 student(s)" in restarted.stdout
+    assert "redémarrage du hub" in restarted.stdout and "4 élève(s)" in restarted.stdout
     after = {name: docker("container", "inspect", "-f", "{{.Id}}", class_hub.container(name)).stdout.strip()
              for name in STUDENTS}
     assert after == before
@@ -159,7 +159,7 @@ def test_status_lists_the_running_servers(class_hub):
     out = class_hub.run("status").stdout
     for name in STUDENTS:
         assert name in out
-    assert "Élève Alice" in out and "ready" in out and "running server(s)" in out
+    assert "Élève Alice" in out and "prêt" in out and "serveur(s) en marche" in out
 
 
 def test_backup_writes_one_tarball_per_student(class_hub):
@@ -176,7 +176,7 @@ def test_a_deleted_password_is_regenerated_and_the_hub_restarted_with_it(class_h
     (class_hub.state / "class-password").unlink()
     out = class_hub.run("start").stdout
     new = class_hub.password("class")
-    assert new != old and new in out and "restarting the hub" in out
+    assert new != old and new in out and "redémarrage du hub" in out
     assert class_hub.user("bob").login_api(old).status == 403
     assert class_hub.user("bob").login_api(new).status == 201
     assert students["bob"].contents("mine.txt").json()["content"] == "écrit par bob"  # its server kept running
@@ -184,7 +184,7 @@ def test_a_deleted_password_is_regenerated_and_the_hub_restarted_with_it(class_h
 
 def test_hub_stop_stops_servers_and_keeps_volumes(class_hub, students):
     out = class_hub.run("stop").stdout
-    assert "stopped the hub" in out
+    assert f"hub {class_hub.name} arrêté" in out
     assert docker("ps", "-q", "--filter", f"label=org.pytorch-lab.hub={class_hub.name}").stdout.strip() == ""
     assert {class_hub.volume(name) for name in STUDENTS} <= set(class_hub.volumes())
     class_hub.run("start")

@@ -8,7 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from hubtest import IMAGE, REPO
+from hubtest import IMAGE
+
+from tests.support.processes import REPO
 
 # On a host with a real driver the doctor reads it first (NVML, /proc), and the fake nvidia-smi is not asked.
 REAL_DRIVER = Path("/proc/driver/nvidia/version").exists()

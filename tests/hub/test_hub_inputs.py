@@ -47,8 +47,9 @@ def test_missing_roster_file(new_hub):
 
 def test_missing_images(new_hub):
     hub = new_hub()
-    refused(hub, "no lab image pytorch-gpu-lab:no-such-tag", "make build", IMAGE="pytorch-gpu-lab:no-such-tag")
-    refused(hub, "no hub image pytorch-gpu-lab-hub:no-such-tag", "make hub-image",
+    refused(hub, "l'image du lab pytorch-gpu-lab:no-such-tag n'existe pas", "make build",
+            IMAGE="pytorch-gpu-lab:no-such-tag")
+    refused(hub, "l'image du hub pytorch-gpu-lab-hub:no-such-tag n'existe pas", "make hub-image",
             HUB_IMAGE="pytorch-gpu-lab-hub:no-such-tag")
 
 
@@ -57,17 +58,17 @@ def test_port_in_use(new_hub):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", hub.port))
         holder.listen()
-        refused(hub, f"port {hub.port} is already in use", "HUB_PORT=")
+        refused(hub, f"le port {hub.port} est déjà pris", "HUB_PORT=")
 
 
 @pytest.mark.parametrize("settings, messages", [
-    ({"HUB_PORT": "80000"}, ["not a port number"]),
-    ({"HUB_IDLE_MINUTES": "0"}, ["positive number of minutes"]),
-    ({"HUB_IDLE_MINUTES": "soon"}, ["positive number of minutes"]),
+    ({"HUB_PORT": "80000"}, ["n'est pas un numéro de port"]),
+    ({"HUB_IDLE_MINUTES": "0"}, ["nombre de minutes positif"]),
+    ({"HUB_IDLE_MINUTES": "soon"}, ["nombre de minutes positif"]),
     ({"HUB_MEM_LIMIT": "lots"}, ["HUB_MEM_LIMIT"]),
     ({"HUB_GPU": "some"}, ["les valeurs possibles sont auto, none, shared ou per-student"]),
-    ({"HUB_NAME": "Bad Name"}, ["cannot name Docker containers"]),
-    ({"HUB_ADMIN": "Prof X"}, ["not a usable username"]),
+    ({"HUB_NAME": "Bad Name"}, ["ne peut pas nommer des conteneurs"]),
+    ({"HUB_ADMIN": "Prof X"}, ["n'est pas un identifiant utilisable"]),
 ])
 def test_bad_settings(new_hub, settings, messages):
     refused(new_hub(), *messages, **settings)
@@ -81,10 +82,10 @@ def test_per_student_gpu_without_a_gpu(new_hub):
 
 def test_bind_beyond_loopback_needs_tls_or_an_explicit_insecure_flag(new_hub):
     hub = new_hub()
-    refused(hub, "HUB_BIND=0.0.0.0 publishes the hub beyond this machine", "HUB_TLS_CERT", HUB_BIND="0.0.0.0")
+    refused(hub, "HUB_BIND=0.0.0.0 publie le hub au-delà de cette machine", "HUB_TLS_CERT", HUB_BIND="0.0.0.0")
     # `check` validates without starting: the explicit flag is accepted, with a warning.
     result = hub.run("check", HUB_BIND="0.0.0.0", HUB_INSECURE_HTTP="1")
-    assert "WARNING: HUB_INSECURE_HTTP=1" in result.stderr and "réglages vérifiés" in result.stdout
+    assert "ATTENTION : HUB_INSECURE_HTTP=1" in result.stderr and "réglages vérifiés" in result.stdout
 
 
 CERTIFICATE = """
@@ -115,17 +116,17 @@ def make_certificate(directory) -> tuple[str, str]:
 def test_tls_files_missing_unreadable_or_alone(new_hub, tmp_path):
     hub = new_hub()
     cert, key = make_certificate(tmp_path)
-    refused(hub, "does not exist", HUB_TLS_CERT=str(tmp_path / "none.pem"), HUB_TLS_KEY=key)
-    refused(hub, "does not exist", HUB_TLS_CERT=str(tmp_path), HUB_TLS_KEY=key)  # a directory is no file
+    refused(hub, "n'existe pas", HUB_TLS_CERT=str(tmp_path / "none.pem"), HUB_TLS_KEY=key)
+    refused(hub, "n'existe pas", HUB_TLS_CERT=str(tmp_path), HUB_TLS_KEY=key)  # a directory is no file
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate\n")
-    refused(hub, "is not readable as PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(junk))
-    refused(hub, "go together", HUB_TLS_CERT=cert)
+    refused(hub, "n'est pas lisible comme PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(junk))
+    refused(hub, "vont ensemble", HUB_TLS_CERT=cert)
     if os.getuid() != 0:  # root reads any file: mode 000 only stops other users
         locked = tmp_path / "locked.pem"
         shutil.copy(key, locked)
         locked.chmod(0)
-        refused(hub, "is not readable as PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(locked))
+        refused(hub, "n'est pas lisible comme PEM", HUB_TLS_CERT=cert, HUB_TLS_KEY=str(locked))
 
 
 @pytest.mark.slow

@@ -71,7 +71,7 @@ def test_a_rebuilt_image_keeps_the_work_and_is_used_at_the_next_start(new_hub):
         build = os.environ.get("DOCKER_BUILD", "docker build").split()  # the client `make build` uses
         subprocess.run([*build, "-q", "-t", tag, "-"], input=f"FROM {IMAGE}\nLABEL rebuilt=yes\n",
                        text=True, check=True, capture_output=True)
-        assert "restarting the hub" in hub.run("start").stdout
+        assert "redémarrage du hub" in hub.run("start").stdout
         assert alice.start_server().status in (201, 202)
         alice.wait_ready()
         labels = docker("container", "inspect", "-f", "{{index .Config.Labels \"rebuilt\"}}",

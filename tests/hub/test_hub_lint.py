@@ -1,4 +1,4 @@
-"""The hub's Dockerfile passes hadolint (scripts/hub.sh is in tests/docker's shellcheck run)."""
+"""The hub's Dockerfile passes hadolint (scripts/hub.sh is in tests/repo/test_lint.py's shellcheck run)."""
 
 import subprocess
 import sys

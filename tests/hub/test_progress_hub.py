@@ -8,12 +8,16 @@ The tests of this module share one hub and run in file order.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from hubtest import wait_for
 
+from tests.support.browser import chromium, hub_login
 from tests.support.processes import docker
 
 pytestmark = pytest.mark.slow
@@ -64,7 +68,7 @@ def test_three_students_pass_fail_three_times_and_do_nothing(class_hub, teacher,
     assert "✅" in students["alice"].run_code(GOOD)
     assert students["bob"].run_code(WRONG).count("refused: ") == 3
     wait_for(lambda: grid(progress(teacher)["alice"]).get("state") == "passed"
-             and grid(progress(teacher)["bob"]).get("failures") == 3, 60, "the events reach the service")
+             and grid(progress(teacher)["bob"]).get("failures") == 3, 120, "the events reach the service")
     rows = progress(teacher)
     assert rows["bob"]["stuck"] == "3 échecs de suite sur « grid »" and "inversées" in rows["bob"]["last_hint"]
     assert rows["chloe"]["cells"] == {} and rows["chloe"]["last_activity"] is None
@@ -85,6 +89,30 @@ def test_three_students_pass_fail_three_times_and_do_nothing(class_hub, teacher,
 
     table = class_hub.run("progress").stdout
     assert "BLOQUÉ (3 échecs de suite sur « grid »)" in table and "Élève Chloe" in table
+
+
+def test_the_teacher_sees_it_in_a_real_browser(class_hub, students, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = chromium()
+    try:
+        hub_login(driver, class_hub.url, "teacher", class_hub.password("admin"))
+        driver.get(f"{class_hub.url}{PAGE}")  # the hub's OAuth redirects, then the page
+        WebDriverWait(driver, 60).until(expected_conditions.presence_of_element_located((By.ID, "progress")))
+        bob = driver.find_element(By.CSS_SELECTOR, 'tr[data-user="bob"]').text
+        alice = driver.find_element(By.CSS_SELECTOR, 'tr[data-user="alice"]').text
+        chloe = driver.find_element(By.CSS_SELECTOR, 'tr[data-user="chloe"]').text
+        assert "❌ 3" in bob and "bloqué" in bob and "✅" in alice
+        assert not any(mark in chloe for mark in ("✅", "❌", "⏳", "bloqué"))
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Progression de la classe"
+        shot = tmp_path / "progress-teacher.png"
+        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":  # refresh the README's picture
+            shutil.copy(shot, Path(__file__).resolve().parents[2] / "docs" / "progress-teacher.png")
+    finally:
+        driver.quit()
 
 
 def test_the_record_is_in_the_students_work_folder(students):
@@ -124,8 +152,10 @@ def _signal_service(class_hub, signal: str) -> None:
     """Send SIGSTOP / SIGCONT to the progress service's process in the hub container (no procps there)."""
     docker("exec", class_hub.name, "python", "-c", f"""
 import os, signal
-pids = [int(p) for p in os.listdir('/proc') if p.isdigit()
-        and b'progress_service.py' in open(f'/proc/{{p}}/cmdline', 'rb').read()]
+def argv(pid):
+    return open(f'/proc/{{pid}}/cmdline', 'rb').read().split(b'\\0')
+pids = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()
+        and any(arg.endswith(b'/progress_service.py') for arg in argv(p)[1:2])]
 assert pids, 'no progress service'
 for pid in pids:
     os.kill(pid, signal.{signal})""")
@@ -150,7 +180,7 @@ def test_service_stopped_checks_unchanged_and_events_arrive_later(class_hub, tea
 
 def test_hub_restart_with_a_new_roster_keeps_the_history_and_backup_has_it(class_hub, teacher):
     class_hub.roster.write_text(class_hub.roster.read_text() + "dan,Élève Dan\n")
-    assert "restarting the hub" in class_hub.run("start").stdout
+    assert "redémarrage du hub" in class_hub.run("start").stdout
     new_teacher = class_hub.user("teacher")
     assert new_teacher.login_api(class_hub.password("admin")).status == 201
     rows = wait_for(lambda: progress(new_teacher) if new_teacher.request("GET", API).status == 200 else None,

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from labtools.policy import DEFAULT_IMAGE
+from labtools.policy import DEFAULT_IMAGE, python_pin
 from tests.support.processes import REPO, docker, make_env
 
 IMAGE = os.environ.get("IMAGE", DEFAULT_IMAGE)
@@ -38,8 +38,9 @@ def in_image(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
 
 def docker_build(tag: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """`docker build` of docker/Dockerfile as `make build` runs it here (same client, base and Python source)."""
+    pin = python_pin((cwd / "environment.yml").read_text())
     command = [*os.environ.get("DOCKER_BUILD", "docker build").split(), "--progress=plain", "--file",
-               "docker/Dockerfile", "--tag", tag, *args]
+               "docker/Dockerfile", "--tag", tag, "--build-arg", f"PYTHON_PIN={pin}", *args]
     for variable in ("BASE_IMAGE", "PYTHON_SOURCE"):
         if os.environ.get(variable):
             command += ["--build-arg", f"{variable}={os.environ[variable]}"]
@@ -66,10 +67,16 @@ class Lab:
 
     def make(self, *targets: str, check: bool = True, timeout: float = 900, **variables: str
              ) -> subprocess.CompletedProcess:
+        variables.setdefault("TOKEN_DIR", str(self.token_dir))
         env = make_env(IMAGE=IMAGE, PORT=str(self.port), WORK_DIR=str(self.work), CONTAINER=self.container, GPU="auto",
                        HOUSING_CSV=str(self.repo / "docker" / "seed-data" / "cal_housing.csv"), **variables)
         return sh("make", "--no-print-directory", "-C", str(self.repo), *targets,
                   user=self.user, env=env, check=check, timeout=timeout)
+
+    @property
+    def token_dir(self) -> Path:
+        """Where this lab's `make` keeps its token: beside the work directory (each test lab its own), not in it."""
+        return self.work.parent / "tokens"
 
     def token(self) -> str:
         env = docker("container", "inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", self.container).stdout

@@ -1,11 +1,15 @@
 """`make lab` inputs that need a real lab or a real non-root user: a running lab started with other settings is
-named with what differs and never reused silently; a work directory the user cannot write is named. In every
+named with what differs and never reused silently; a work directory the user (or, for root, the lab's uid) cannot
+write is named, and the start script refuses one as a second guard. In every
 case the build command is a recorder that must never run, and the running lab stays exactly as it was.
 (Bad values that need neither are in tests/docker/test_make_lab_inputs.py.)"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from image_helpers import IMAGE, Lab
 
 from tests.support.processes import docker, free_port
 
@@ -75,3 +79,29 @@ def test_unwritable_work_dir_is_named(idle_lab, recorder, exists):
         assert f"WORK_DIR=« {work} » n'existe pas et ne peut pas être créé : {locked} n'est pas accessible" in line
     assert "make lab WORK_DIR=" in line
     assert not called.exists() and idle_lab.state() == "" and not (locked / "travail").exists()
+
+
+def test_root_host_user_with_a_work_dir_the_lab_user_cannot_write_is_refused(idle_lab, recorder):
+    """Root can write anything, but the lab runs as uid 1000: a root-owned WORK_DIR is refused before the build,
+    instead of a lab that says it is ready with an empty file browser."""
+    if os.getuid() != 0:
+        pytest.skip("make lab as root needs root (CI runs as root)")
+    script, called = recorder
+    idle_lab.work.mkdir(mode=0o755)  # root's, as `sudo mkdir` leaves it
+    root_lab = Lab(idle_lab.repo, "root", idle_lab.work, idle_lab.port, idle_lab.container)
+    line = refused(root_lab.make("lab", check=False, DOCKER_BUILD=str(script)))
+    assert f"WORK_DIR=« {idle_lab.work} » n'est pas accessible en écriture pour l'uid 1000" in line
+    assert f"sudo chown -R 1000:1000 {idle_lab.work}" in line and "make lab WORK_DIR=" in line
+    assert not called.exists() and idle_lab.state() == ""
+
+
+def test_start_script_refuses_a_work_dir_the_student_cannot_write(shared_tmp):
+    """The second guard, for a container started without make lab: exit 73 and the French reason, no Jupyter."""
+    locked = shared_tmp / f"verrou-{free_port()}"
+    locked.mkdir(mode=0o755)
+    locked.chmod(0o555)
+    result = docker("run", "--rm", "--env", "NB_UID=4321", "--env", "NB_GID=4321",
+                    "--volume", f"{locked}:/home/student/work", IMAGE, check=False)
+    assert result.returncode == 73, result.stdout + result.stderr
+    assert "ne peut pas écrire dans son dossier de travail" in result.stderr and "make lab WORK_DIR=" in result.stderr
+    assert "Jupyter" not in result.stdout + result.stderr

@@ -155,3 +155,25 @@ def test_make_shell_is_a_login_shell_with_the_lab_python(lab):
     result = subprocess.run(command, input='echo "$(shopt -q login_shell && echo login) $(type -p python)"; exit\n',
                             capture_output=True, text=True, env=env, timeout=120)
     assert f"login {LAB_BIN}/python" in ANSI.sub("", result.stdout).replace("\r", ""), result.stdout + result.stderr
+
+
+def test_nvidia_smi_in_the_terminal_says_why_there_is_no_gpu_in_french(lab, terminal):
+    """Without a GPU (this lab was started with GPU=auto on a host without one), one French sentence; with a GPU
+    the toolkit's real nvidia-smi, earlier on PATH, answers."""
+    has_gpu = docker("container", "inspect", "-f", "{{json .HostConfig.DeviceRequests}}", lab.container).stdout.strip()
+    output, status = terminal.run("nvidia-smi")
+    if has_gpu not in ("null", "[]"):
+        assert status == 0 and "NVIDIA-SMI" in output, output
+        return
+    assert status == 127 and len(output.strip().splitlines()) == 1, output
+    assert "ce conteneur n'a pas de GPU" in output and "« make doctor »" in output and "command not found" not in output
+
+
+@pytest.mark.parametrize("shell", [["bash", "-lc"], ["sh", "-c"]], ids=["login", "plain"])
+def test_the_real_nvidia_smi_comes_before_the_fallback(shell):
+    """Where the NVIDIA Container Toolkit mounts the real one (/usr/bin), it wins; the fallback is last on PATH."""
+    fake = "printf '#!/bin/sh\\necho vrai-nvidia-smi\\n' >/usr/bin/nvidia-smi && chmod +x /usr/bin/nvidia-smi"
+    result = in_image("bash", "-c", f"{fake} && {' '.join(shell)} nvidia-smi")
+    assert result.stdout.strip() == "vrai-nvidia-smi", result.stdout + result.stderr
+    path = in_image(*shell, 'echo "$PATH"').stdout.strip().split(":")
+    assert path[-1] == "/usr/local/lib/lab/fallback-bin", path

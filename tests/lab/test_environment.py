@@ -10,9 +10,18 @@ from lab.exercises import environment as ex
 from lab.solutions import environment as ref
 
 
-def test_reference_answers_on_this_machine(tmp_path):
-    assert ref.python_version() == sys.version_info[:2]
-    assert ref.environment_kind(sys.prefix, sys.base_prefix) in {"venv", "conda", "aucun"}
+def test_reference_answers_on_real_environments(tmp_path):
+    """Against what the interpreter says of itself, a real venv and a conda-like prefix."""
+    import subprocess
+
+    version = subprocess.run([sys.executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("Python {}.{}.".format(*ref.python_version()))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    prefixes = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-c",
+                               "import sys; print(sys.prefix); print(sys.base_prefix)"],
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+    assert ref.environment_kind(*prefixes) == "venv"
+    assert ref.environment_kind(str(tmp_path), str(tmp_path)) == "aucun"
     (tmp_path / "conda-meta").mkdir()
     assert ref.environment_kind(str(tmp_path), str(tmp_path)) == "conda"
     assert ref.parse_freeze("# c\n\nA==1.0\nb @ file:///x\n-e git+x#egg=y\n C == 2 \n") == {"A": "1.0", "C": "2"}

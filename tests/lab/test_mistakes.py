@@ -55,8 +55,10 @@ RECORDED = _recorded_mistakes()
 ROWS = [(name, mistake) for name, known in RECORDED.items() for mistake in known]
 
 
-def test_the_records_were_found():
+def test_the_records_were_found_and_are_named():
     assert len(RECORDED) >= 15 and len(ROWS) >= 50
+    unnamed = [m.key for _, m in ROWS if m.key.rsplit("_", 1)[-1].isdigit()]
+    assert not unnamed, f"mistakes still keyed by position (give them a Mistake record with a name): {unnamed}"
 
 
 @pytest.mark.parametrize("exercise, mistake", ROWS, ids=[m.key for _, m in ROWS])
@@ -89,6 +91,16 @@ HAND_WRITTEN = [
     (environment.check_export_versions, trials.export_conda_only, "export_pip_section_missed"),
     (environment.check_export_versions, trials.export_pip_split_once, "export_pip_single_equal"),
     (environment.check_export_versions, trials.export_keeping_indent, "export_padded_names"),
+    (regression.check_should_stop, trials.stop_self_inequality, "stop_inf_missed"),
+    (regression.check_should_stop, trials.stop_equal_is_divergence, "stop_plateau_is_divergence"),
+    (regression.check_should_stop, trials.stop_against_first, "stop_rise_missed"),
+    (regression.check_standardize, trials.standardize_own_stats, "standardize_test_own_stats"),
+    (regression.check_standardize, trials.standardize_by_variance, "standardize_by_variance"),
+    (regression.check_split, trials.split_unshuffled, "split_not_shuffled"),
+    (regression.check_gd_step, trials.gd_step_new_tensors, "gd_step_rebinds"),
+    (regression.check_gradient_descent, trials.descent_plateau_is_rise, "gd_plateau_not_converged"),
+    (regression.check_evaluate, trials.evaluate_with_graph, "evaluate_builds_graph"),
+    (regression.check_train_epoch, trials.epoch_on_the_cpu, "epoch_params_to_cpu"),
     (tensors.check_every_other_column, lambda x: trials.torch.from_numpy(x.numpy()[:, ::2].copy()),
      "numpy_round_trip"),
     (tensors.check_every_other_column, lambda x: trials.torch.stack(list(x.T)[::2], 1), "python_loop"),

@@ -1,4 +1,4 @@
-"""Every course notebook runs: solved top to bottom, and as students get it, failing only at unfilled checks.
+"""Every course notebook runs: solved top to bottom, and as students get it, to the end, ⏳ at each unfilled check.
 
 Parametrized over all sources in ``lab/notebooks/`` so a new notebook is tested without editing this file.
 The selected notebooks are executed concurrently (one kernel per CPU core, at most 4): a kernel spends most of
@@ -23,7 +23,7 @@ SOURCES = notebook_builder.sources()
 IDS = [s.stem for s in SOURCES]
 CHECK_CALL = re.compile(r"^[^#\n]*\bcheck_\w+\s*\(", re.MULTILINE)
 VERSIONS = {"test_solved_notebook_runs_and_every_check_passes": True,
-            "test_student_notebook_fails_only_at_unfilled_checks": False}
+            "test_student_notebook_runs_to_the_end_with_a_waiting_line_per_unfilled_check": False}
 
 
 def _execute(source: Path, solution: bool, cwd: Path):
@@ -77,22 +77,19 @@ def test_solved_notebook_runs_and_every_check_passes(source, executions):
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
-def test_student_notebook_fails_only_at_unfilled_checks(source, executions):
+def test_student_notebook_runs_to_the_end_with_a_waiting_line_per_unfilled_check(source, executions):
+    """In a kernel, an exercise not done yet prints its ⏳ line and raises nothing: "Run all" reaches the end."""
     nb = executions[source, False].result()
     check_cells = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         errors = _errors(cell)
+        assert not errors, (f"cell fails in the student version:\n{cell.source}\n"
+                            + "\n".join(f"{e.ename}: {e.evalue}" for e in errors))
         if _calls_check(cell):
             check_cells += 1
-            assert [e.ename for e in errors] == ["NotDone"], (
-                f"a check of an unfilled exercise must fail with NotDone:\n{cell.source}\n"
-                + "\n".join(f"{e.ename}: {e.evalue}" for e in errors))
-            assert "✅" not in _stdout(cell)
-            shown = "\n".join(errors[0].traceback)
-            assert "pas encore fait" in shown and "checks.py" not in shown, "students see the message, not lab internals"
-        else:
-            assert not errors, (f"cell without a check fails in the student version:\n{cell.source}\n"
-                                + "\n".join(f"{e.ename}: {e.evalue}" for e in errors))
+            shown = _stdout(cell)
+            assert "⏳" in shown and "pas encore fait" in shown and "✅" not in shown, cell.source
+            assert "NotDone" not in shown and "checks.py" not in shown, "students see the message, not lab internals"
     assert check_cells, f"{source.name} calls no check"

@@ -181,6 +181,23 @@ def test_service_down_then_back_the_sender_delivers_everything(folder, monkeypat
         while len(back.events) < 5 and time.monotonic() < deadline + 10:
             time.sleep(0.1)
         assert sorted(back.events) == [f"e{i}" for i in range(5)]
-        assert progress._read_offset(folder) == (folder / progress.EVENTS).stat().st_size
+        size = (folder / progress.EVENTS).stat().st_size  # the offset is saved once the service has answered
+        while progress._read_offset(folder) != size and time.monotonic() < deadline + 20:
+            time.sleep(0.1)
+        assert progress._read_offset(folder) == size
     finally:
         back.close()
+
+
+def test_a_kernel_that_exits_right_after_a_check_still_sends_it(folder):
+    service = _Service()
+    try:
+        code = ("import torch\nfrom lab.exercises.tensors import check_grid\n"
+                "check_grid(lambda n, m: torch.arange(n * m).reshape(n, m))\n")
+        env = dict(os.environ, PYTHONPATH=str(REPO), LAB_PROGRESS_URL=service.url, JUPYTERHUB_API_TOKEN="tok-bob")
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=120)
+        assert [event["exercise"] for event in service.events.values()] == ["grid"]
+        assert service.tokens == {"token tok-bob"}
+        assert progress._read_offset(folder) == (folder / progress.EVENTS).stat().st_size
+    finally:
+        service.close()

@@ -5,6 +5,7 @@ The rows are ``trial_answers.TRIALS`` (right answers in other styles, and mistak
 (each check draws its own inputs) and must get the same verdict, and the same hint, on every one.
 """
 
+import os
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from trials_from_parts import ROWS
 
 from lab.checks import CheckFailed
 
-DRAWS = 4
+DRAWS = int(os.environ.get("LAB_TRIAL_DRAWS", "4"))  # a stress run: LAB_TRIAL_DRAWS=20
 ALL = TRIALS + ROWS
 
 

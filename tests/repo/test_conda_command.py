@@ -152,10 +152,11 @@ def test_shell_env_puts_the_lab_first_once_and_keeps_an_activated_venv_in_front(
     lab_bin = f"{conda_image['lab']}/bin"
     env = {**conda_image["env"], "PATH": "/usr/bin:/bin"}
     run = lambda script: subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env)  # noqa: E731
+    fallback = "/usr/local/lib/lab/fallback-bin"  # last: stand-ins such as nvidia-smi without a GPU
     once = run(f'. "{SHELL_ENV}"; . "{SHELL_ENV}"; echo "$PATH"').stdout.strip()
-    assert once == f"{lab_bin}:/usr/bin:/bin"
+    assert once == f"{lab_bin}:/usr/bin:/bin:{fallback}"
     venv = run(f'PATH=/tmp/venv/bin:{lab_bin}:/usr/bin; . "{SHELL_ENV}"; echo "$PATH"').stdout.strip()
-    assert venv == f"/tmp/venv/bin:{lab_bin}:/usr/bin"
+    assert venv == f"/tmp/venv/bin:{lab_bin}:/usr/bin:{fallback}"
     system_mode = {**env, "PATH": "/usr/bin:/bin"}  # no micromamba on PATH: no conda function, no CONDA_*
     out = subprocess.run(["bash", "-c", f'. "{SHELL_ENV}"; type -t conda; echo "[${{CONDA_PREFIX:-}}]"'],
                          capture_output=True, text=True, env=system_mode).stdout.split()

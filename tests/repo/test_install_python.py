@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import make
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "install-python.sh"
 REPO_ENV = SCRIPT.parents[1] / "environment.yml"
@@ -22,16 +25,29 @@ def source(snippet: str, env: dict | None = None) -> subprocess.CompletedProcess
                           text=True, env={**os.environ, **(env or {})})
 
 
-def test_python_pin_is_read_from_the_repo_environment():
-    result = source(f'python_pin "{REPO_ENV}"')
-    assert result.returncode == 0 and result.stdout.strip().startswith("3.14.")
+def policy_pin(spec: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labtools.policy", "python-pin", str(spec)], capture_output=True,
+                          text=True, cwd=SCRIPT.parents[1])
+
+
+def test_the_build_gets_the_repo_environments_pin_from_labtools_policy():
+    """make build passes `python -m labtools.policy python-pin` as PYTHON_PIN; the script installs exactly that."""
+    pin = policy_pin(REPO_ENV)
+    assert pin.returncode == 0 and pin.stdout.strip().startswith("3.14."), pin.stderr
+    result = source("python_pin", env={"PYTHON_PIN": pin.stdout.strip()})
+    assert result.returncode == 0 and result.stdout.strip() == pin.stdout.strip()
+    dry_run = make("-n", "build", "IMAGE=x:y", "PYTHON=python3").stdout
+    assert "--build-arg PYTHON_PIN=$(python3 -m labtools.policy python-pin)" in dry_run
 
 
 def test_python_pin_must_be_exact(tmp_path):
     loose = tmp_path / "environment.yml"
     loose.write_text("dependencies:\n  - python=3.14\n  - pip\n")
-    result = source(f'python_pin "{loose}"')
-    assert result.returncode != 0 and "no exact 'python=X.Y.Z' pin" in result.stderr
+    result = policy_pin(loose)
+    assert result.returncode == 1 and "no exact 'python=X.Y.Z' pin" in result.stderr
+    for unset in ("", "3.14", "3.14.8; rm -rf /"):
+        refused = source("python_pin", env={"PYTHON_PIN": unset})
+        assert refused.returncode != 0 and "is not an exact X.Y.Z version" in refused.stderr
 
 
 def test_conda_specs_skip_the_pip_section_and_comments(tmp_path):
@@ -104,7 +120,7 @@ def run_install_conda(tmp_path: Path, payload: bytes, expected_sha: str, lock: b
     script = tmp_path / "install-python.sh"
     script.write_text(SCRIPT.read_text().replace("/usr/local/bin/micromamba", f"{bin_dir}/micromamba.downloaded"))
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "ENV_PREFIX": str(tmp_path / "env"),
-           "MICROMAMBA_SHA256_LINUX_64": expected_sha, "LAB_SOURCE_ONLY": "1"}
+           "PYTHON_PIN": "3.14.8", "MICROMAMBA_SHA256_LINUX_64": expected_sha, "LAB_SOURCE_ONLY": "1"}
     result = subprocess.run(["bash", "-c", f'source "{script}"; conda_subdir() {{ echo linux-64; }}; '
                              f'install_conda "{spec_dir}"'], capture_output=True, text=True, env=env)
     return result, (log.read_text() if log.exists() else ""), tmp_path / "env"

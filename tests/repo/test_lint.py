@@ -44,3 +44,13 @@ def test_tests_import_helpers_from_modules_not_conftest():
     forbidden = re.compile(r"^\s*(from conftest import|import conftest)\b", re.M)
     offenders = [str(p.relative_to(REPO)) for p in REPO.glob("tests/**/*.py") if forbidden.search(p.read_text())]
     assert offenders == []
+
+
+def test_only_the_data_set_is_read_from_beside_the_repository():
+    """A fresh clone's `make test` needs nothing beside it: ../shared only stands in for the data set's download host
+    (tests/lab/conftest.py); the chart's schema is vendored in deploy/k8s/z2jh."""
+    beside = re.compile(r"REPO\.parent|parents\[3\]|\.\./shared")
+    readers = sorted(str(p.relative_to(REPO)) for p in REPO.glob("tests/**/*.py")
+                     if p != Path(__file__).resolve() and any(beside.search(line) and not line.lstrip().startswith("#")
+                            for line in p.read_text().splitlines()))
+    assert readers == ["tests/lab/conftest.py"]

@@ -179,3 +179,16 @@ def test_gpu_on_without_a_usable_gpu_is_refused_before_the_build(sandbox):
     assert line == f"lab : erreur : GPU=on, mais le GPU est inutilisable : {decision.removeprefix('cpu : ')} ; " \
                    "make doctor dit quoi installer, ou lancez le lab sur le CPU : make lab GPU=off."
     assert sandbox.nothing_happened()
+
+
+def test_a_host_python_older_than_the_minimum_is_named(sandbox, tmp_path):
+    """An interpreter that answers like Python 3.9 (HOST_PYTHON_MIN is 3.10, labtools/defaults.env)."""
+    from labtools.policy import DEFAULTS
+
+    old = tmp_path / "python3.9"
+    old.write_text('#!/bin/sh\ncase "$*" in *version_info*) exit 1 ;; *python_version*) echo 3.9.18 ;; esac\nexit 0\n')
+    old.chmod(0o755)
+    line = refused(sandbox.make_lab(PYTHON=str(old)))
+    assert f"{old} est trop ancien (3.9.18)" in line and f"Python {DEFAULTS['HOST_PYTHON_MIN']} ou plus récent" in line
+    assert "make lab PYTHON=" in line
+    assert sandbox.nothing_happened()
