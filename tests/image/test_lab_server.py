@@ -138,7 +138,7 @@ def test_work_survives_stop_and_rebuild(lab, saved_notebook):
     assert path.stat().st_uid == pwd.getpwnam(lab.user).pw_uid
 
     restarted = lab.make("lab")
-    assert URL.search(restarted.stdout)
+    assert URL.search(restarted.stdout).group(0) == URL.search(lab.first_start.stdout).group(0)  # same token
     request = urllib.request.Request(f"{lab.base_url}/api/contents/mon_travail.ipynb",
                                      headers={"Authorization": f"token {lab.token()}"})
     with urllib.request.urlopen(request, timeout=30) as response:

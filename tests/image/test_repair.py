@@ -70,7 +70,9 @@ def test_doctor_finds_the_broken_packages_and_repair_restores_the_lock(lab):
     assert "numpy" in packages["detail"] and "scikit-learn" in packages["detail"]
     assert "make repair" in (packages["fix"] or "")
 
+    url = lab.make("url").stdout
     repaired = lab.make("repair", timeout=900)
+    assert lab.make("url").stdout == url  # the open tab's URL is unchanged
     assert "numpy" in repaired.stdout and "scikit-learn" in repaired.stdout, repaired.stdout
 
     status, report = doctor(lab)
