@@ -3,14 +3,17 @@
 # amd64 one) and check what a student on an Apple Silicon Mac gets: Jupyter answers over HTTP, torch imports
 # and computes on the CPU, the solved part 1 (tensors) and part 3 (autograd) notebooks pass every check.
 # Prints the figures docs/measurements.md records: image size, the CUDA libraries' share, times.
-# Usage: ARM64_IMAGE=pytorch-gpu-lab:latest-arm64 [ARM64_PORT=8898] [CONTAINER=pytorch-lab] scripts/arm64_smoke.sh
+# Usage: ARM64_IMAGE=pytorch-gpu-lab:latest-arm64 [ARM64_PORT=...] [CONTAINER=...] scripts/arm64_smoke.sh
+# (defaults: labtools/defaults.env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../labtools/defaults.env
+source labtools/defaults.env
 
 image=${ARM64_IMAGE:?ARM64_IMAGE: the arm64 image to try}
-port=${ARM64_PORT:-8898}
-name=${CONTAINER:-pytorch-lab}-arm64-smoke
-start_timeout=${ARM64_START_TIMEOUT:-900}
+port=${ARM64_PORT:-$DEFAULT_ARM64_PORT}
+name=${CONTAINER:-$DEFAULT_CONTAINER}-arm64-smoke
+start_timeout=${ARM64_START_TIMEOUT:-$DEFAULT_ARM64_START_TIMEOUT}
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 python=${PYTHON:-python3}
 
