@@ -29,6 +29,7 @@ DB_PATH = os.environ.get("PROGRESS_DB", "/srv/jupyterhub/data/progress.sqlite")
 ROSTER = os.environ.get("PROGRESS_ROSTER", "/srv/jupyterhub/roster.csv")
 TEACHERS = {name.strip().lower() for name in os.environ.get("PROGRESS_TEACHERS", "").split(",") if name.strip()}
 REFRESH_SECONDS = 5
+PREFIX = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/progress/")
 
 
 def roster() -> list[tuple[str, str]]:
@@ -106,12 +107,27 @@ def table_as_json(table: store.Table) -> dict:
 
 
 def make_app(db_path: str = DB_PATH):
+    """The service's whole application (imports JupyterHub's auth: slow on a loaded machine, see main)."""
+    from tornado import web
+
+    app = web.Application(**settings())
+    app.add_handlers(".*", handlers(db_path))
+    return app
+
+
+def settings() -> dict:
+    from jupyterhub.utils import url_path_join
+
+    return {"cookie_secret": os.urandom(32), "login_url": url_path_join(PREFIX, "oauth_callback")}
+
+
+def handlers(db_path: str) -> list:
     from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
     from jupyterhub.utils import url_path_join
     from tornado import web
 
     db = store.connect(db_path)
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/progress/")
+    prefix = PREFIX
 
     class Base(HubOAuthenticated, web.RequestHandler):
         def write_error(self, status_code: int, **kwargs) -> None:
@@ -170,13 +186,13 @@ def make_app(db_path: str = DB_PATH):
             added = store.add_events(db, user["name"], events)
             self.finish({"received": len(events), "added": added})
 
-    return web.Application([
+    return [
         (prefix, PageHandler),
         (url_path_join(prefix, "api/progress"), ProgressApi),
         (url_path_join(prefix, "api/events"), EventsApi),
         (url_path_join(prefix, "progress.csv"), CsvHandler),
         (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
-    ], cookie_secret=os.urandom(32), login_url=url_path_join(prefix, "oauth_callback"))
+    ]
 
 
 def main(argv: list[str]) -> int:
@@ -184,12 +200,60 @@ def main(argv: list[str]) -> int:
         db = store.connect(DB_PATH)
         print(store.to_text(store.build_table(db, roster(), argv[2] if len(argv) > 2 else "blocage")))
         return 0
+    serve()
+    return 0
+
+
+def serve() -> None:
+    """Listen at once, then load JupyterHub's auth in a thread and add the real pages.
+
+    The hub gives a managed service about 10 s to answer HTTP and exits if it does not; importing
+    jupyterhub.services.auth alone took longer than that with a class's servers starting on 2 cores. Until
+    the pages are added, every request gets the French "starting" answer below (not a 5xx for GET, which
+    is what the hub's check needs; 503 for a student's post, which its sender retries).
+    """
+    import importlib
+
+    from tornado import web
     from tornado.ioloop import IOLoop
 
+    ready = False
+
+    class Starting(web.RequestHandler):
+        def prepare(self) -> None:
+            if ready:  # the real pages are there: anything else is simply unknown
+                raise web.HTTPError(404)
+
+        def get(self) -> None:
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+                        '<meta http-equiv="refresh" content="2"><title>Progression de la classe</title></head>'
+                        '<body><p>Le suivi de la classe démarre ; la page se recharge toute seule.</p></body></html>')
+
+        def post(self) -> None:
+            self.set_status(503)
+            self.set_header("Retry-After", "5")
+            self.finish({"error": "Le suivi de la classe démarre ; réessayez dans quelques secondes."})
+
+        def check_xsrf_cookie(self) -> None:
+            """Nothing is done here: the post is refused."""
+
+    app = web.Application(default_handler_class=Starting)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    make_app().listen(url.port, address=os.environ.get("PROGRESS_BIND", "0.0.0.0"), xheaders=True)
-    IOLoop.current().start()
-    return 0
+    app.listen(url.port, address=os.environ.get("PROGRESS_BIND", "0.0.0.0"), xheaders=True)
+    loop = IOLoop.current()
+
+    async def load() -> None:
+        nonlocal ready
+        await loop.run_in_executor(None, importlib.import_module, "jupyterhub.services.auth")
+        app.settings.update(settings())
+        app.add_handlers(".*", handlers(DB_PATH))
+        ready = True
+        print("progress service: ready", file=sys.stderr, flush=True)
+
+    loop.add_callback(load)
+    loop.start()
 
 
 if __name__ == "__main__":

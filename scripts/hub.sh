@@ -47,13 +47,10 @@ BACKUP_DIR=${BACKUP_DIR:-$PWD/hub-backups}
 PYTHON=${PYTHON:-python3}
 START_TIMEOUT=${START_TIMEOUT:-$DEFAULT_HUB_START_TIMEOUT}
 
-say() { echo "hub : $*"; }
-die() {
-    echo "hub : erreur : $1" >&2
-    shift
-    for line in "$@"; do echo "      $line" >&2; done
-    exit 1
-}
+TOOL=hub
+REPO_ROOT=$HERE
+# shellcheck source=host-common.sh
+source "$HERE/scripts/host-common.sh"
 
 hub_state() { docker container inspect -f '{{.State.Status}}' "$HUB_NAME" 2>/dev/null || true; }
 student_containers() {
@@ -150,15 +147,6 @@ check_port() {
 }
 
 host_gpus() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | "$PYTHON" "$HERE/hub/classroom.py" gpus; }
-
-# The doctor's GPU decision (labtools/doctor/gpu.py, the one `make lab` uses: a driver recent enough for the lab
-# image's CUDA, and the NVIDIA Container Toolkit): nothing when containers can get the GPU, else why (French).
-gpu_unusable_reason() {
-    local why
-    why=$(PYTHONPATH="$HERE" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
-        why="le diagnostic du GPU a échoué ($why)"
-    echo "$why"
-}
 
 # Sets GPU_MODE (none|shared|per-student) and GPU_DEVICES from HUB_GPU=auto|none|shared|per-student.
 check_gpu() {

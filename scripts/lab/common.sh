@@ -16,13 +16,10 @@ SHARED_DIR=${SHARED_DIR:-$LAB_ROOT/../shared}
 CA_BUNDLE=${CA_BUNDLE:-}
 PYTHON=${PYTHON:-python3}
 
-say() { echo "lab : $*"; }
-die() {
-    echo "lab : erreur : $1" >&2
-    shift
-    for line in "$@"; do echo "      $line" >&2; done
-    exit 1
-}
+TOOL=lab
+REPO_ROOT=$LAB_ROOT
+# shellcheck source=../host-common.sh
+source "$LAB_ROOT/scripts/host-common.sh"
 
 container_state() { docker container inspect -f '{{.State.Status}}' "$CONTAINER" 2>/dev/null || true; }
 container_env() {
@@ -86,14 +83,6 @@ labtools() { PYTHONPATH="$LAB_ROOT" "$PYTHON" -S -m "$@"; }
 
 # True when something accepts connections on 127.0.0.1:$1.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Why containers cannot get the GPU (the doctor's rule), or nothing when they can.
-gpu_unusable_reason() {
-    local why
-    why=$(PYTHONPATH="$LAB_ROOT" "$PYTHON" -m labtools.doctor --gpu-problem --image "$IMAGE" 2>&1) ||
-        why="le diagnostic du GPU a échoué ($why)"
-    echo "$why"
-}
 
 # Sets LAB_UID/LAB_GID, who the lab runs as and who owns what it writes on the host: labtools.policy.lab_user's rule
 # (the host user, or the image's student for a root host user).

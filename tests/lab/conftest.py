@@ -24,13 +24,9 @@ HOUSING_CSV = SHARED_DIR / "data" / "california_housing" / "cal_housing.csv"
 def progress_dir(tmp_path_factory) -> Path:
     """Checks called by the tests are recorded (lab.progress) in a private folder, never in ~/work."""
     path = tmp_path_factory.mktemp("progress") / ".progress"
-    previous = os.environ.get("LAB_PROGRESS_DIR")
-    os.environ["LAB_PROGRESS_DIR"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("LAB_PROGRESS_DIR", None)
-    else:
-        os.environ["LAB_PROGRESS_DIR"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LAB_PROGRESS_DIR", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")
@@ -47,13 +43,9 @@ def sklearn_data_home(tmp_path_factory) -> Path:
         data.seed_cache_from_csv(HOUSING_CSV, home)
     elif data.is_cached():
         shutil.copy(data.cache_path(), home / data.cache_path().name)
-    previous = os.environ.get("SCIKIT_LEARN_DATA")
-    os.environ["SCIKIT_LEARN_DATA"] = str(home)
-    yield home
-    if previous is None:
-        os.environ.pop("SCIKIT_LEARN_DATA", None)
-    else:
-        os.environ["SCIKIT_LEARN_DATA"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCIKIT_LEARN_DATA", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")

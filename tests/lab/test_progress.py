@@ -113,13 +113,15 @@ def test_the_hub_catalogue_is_the_exercises_of_lab():
 class _Service:
     """A stand-in for the hub's progress service: real HTTP; stores events by id, as the service does."""
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, delay: float = 0.0):
+        """``delay``: seconds each answer waits, like a busy hub."""
         self.events, self.tokens, self.posts = {}, set(), 0
         service = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(delay)
                 service.posts += 1
                 service.tokens.add(self.headers["Authorization"])
                 for event in body["events"]:
@@ -190,7 +192,8 @@ def test_service_down_then_back_the_sender_delivers_everything(folder, monkeypat
 
 
 def test_a_kernel_that_exits_right_after_a_check_still_sends_it(folder):
-    service = _Service()
+    # The answer takes 1 s: without the flush at exit, the process ends (and its sender thread with it) first.
+    service = _Service(delay=1.0)
     try:
         code = ("import torch\nfrom lab.exercises.tensors import check_grid\n"
                 "check_grid(lambda n, m: torch.arange(n * m).reshape(n, m))\n")
