@@ -1,6 +1,7 @@
 """Instant checks for the exercises: a failed check says, in French, what is wrong and what to try.
 
-Every part's checks (``lab/exercises/<part>.py``) are built from these helpers so that students see one style:
+Every part's checks (``lab/exercises/<part>.py``, or a package for a long part) are built from these helpers so
+that students see one style:
 
 * ``ok("...")`` prints a success line starting with ✅;
 * ``CheckFailed`` is raised with a specific hint when the answer is wrong;
@@ -142,11 +143,24 @@ def _wrap_check(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
 
 def register_checks(namespace: dict[str, Any]) -> None:
     """Wrap every public ``check_*`` function defined in a part's module (pass its ``globals()``), once."""
-    part = namespace["__name__"].rpartition(".")[2]
+    # lab.exercises.<part>, or a module of that part's package (lab.exercises.regression.data): the part's name
+    part = namespace["__name__"].removeprefix("lab.exercises.").partition(".")[0]
     for name, value in list(namespace.items()):
         if (name.startswith("check_") and inspect.isfunction(value) and value.__module__ == namespace["__name__"]
                 and not getattr(value, "__wrapped_check__", False)):
             namespace[name] = _wrap_check(value, part)
+
+
+def part_checks(module) -> dict[str, Callable[..., Any]]:
+    """A part's checks, ``{"grid": check_grid, ...}``, in the course's order: a part's module in source order, a part
+    split into a package (``lab/exercises/tensors/``) in the order of its ``__all__``."""
+    if hasattr(module, "__path__"):
+        return {name.removeprefix("check_"): getattr(module, name) for name in module.__all__
+                if name.startswith("check_")}
+    found = [(inspect.unwrap(fn).__code__.co_firstlineno, name.removeprefix("check_"), fn)
+             for name, fn in vars(module).items()
+             if name.startswith("check_") and callable(fn) and getattr(fn, "__module__", "") == module.__name__]
+    return {name: fn for _, name, fn in sorted(found, key=lambda item: item[0])}
 
 
 def ok(message: str) -> None:

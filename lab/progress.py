@@ -203,15 +203,10 @@ def install() -> None:
 def catalogue() -> dict[str, list[str]]:
     """Each part's exercises (its ``check_*`` functions, in the order of the module's source)."""
     import importlib
-    import inspect
 
     parts = {}
     for part in PARTS:
-        module = importlib.import_module(f"lab.exercises.{part}")
-        found = [(inspect.unwrap(fn).__code__.co_firstlineno, name.removeprefix("check_"))
-                 for name, fn in vars(module).items()
-                 if name.startswith("check_") and callable(fn) and getattr(fn, "__module__", "") == module.__name__]
-        parts[part] = [name for _, name in sorted(found)]
+        parts[part] = list(checks.part_checks(importlib.import_module(f"lab.exercises.{part}")))
     return parts
 
 

@@ -2,12 +2,11 @@
 the reference solution passes (on several fresh random draws), a stub raises NotDone."""
 
 import importlib
-import inspect
 
 import pytest
 import torch
 
-from lab.checks import CheckFailed, NotDone, call, expect_close, expect_tensor, is_stub, ok, require
+from lab.checks import CheckFailed, NotDone, call, expect_close, expect_tensor, is_stub, ok, part_checks, require
 from lab.compare import count_torch_calls
 
 PARTS = ["environment", "tensors", "gpu", "autograd"]
@@ -17,9 +16,8 @@ def _checks():
     for part in PARTS:
         exercises = importlib.import_module(f"lab.exercises.{part}")
         solutions = importlib.import_module(f"lab.solutions.{part}")
-        for name, check in inspect.getmembers(exercises, inspect.isfunction):
-            if name.startswith("check_") and check.__module__ == exercises.__name__:
-                yield pytest.param(check, getattr(solutions, name.removeprefix("check_")), id=f"{part}.{name}")
+        for name, check in part_checks(exercises).items():
+            yield pytest.param(check, getattr(solutions, name), id=f"{part}.check_{name}")
 
 
 CHECKS = list(_checks())

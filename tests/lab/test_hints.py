@@ -33,8 +33,9 @@ def _reference_expressions() -> set[str]:
 def _fallback_hints() -> list[tuple[str, str]]:
     """(where, text) for every ``hint=`` handed to a check helper in lab/exercises (constants and named texts)."""
     out = []
-    for path in (LAB / "exercises").glob("*.py"):
-        module = importlib.import_module(f"lab.exercises.{path.stem}")
+    for path in (LAB / "exercises").rglob("*.py"):
+        name = ".".join(path.relative_to(LAB.parent).with_suffix("").parts).removesuffix(".__init__")
+        module = importlib.import_module(name)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -42,9 +43,9 @@ def _fallback_hints() -> list[tuple[str, str]]:
                 if keyword.arg not in ("hint", "loop_hint", "shape_hint", "dtype_hint"):
                     continue
                 if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
-                    out.append((f"{path.name}:{node.lineno}", keyword.value.value))
+                    out.append((f"{path.relative_to(LAB)}:{node.lineno}", keyword.value.value))
                 elif isinstance(keyword.value, ast.Name) and isinstance(getattr(module, keyword.value.id, None), str):
-                    out.append((f"{path.name}:{node.lineno}", getattr(module, keyword.value.id)))
+                    out.append((f"{path.relative_to(LAB)}:{node.lineno}", getattr(module, keyword.value.id)))
     return out
 
 

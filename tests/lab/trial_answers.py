@@ -23,13 +23,12 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from lab import regression as course
+from lab.checks import part_checks
 from lab.exercises import autograd, environment, gpu, regression, tensors
 
 PASS = None
 PARTS = [environment, tensors, gpu, autograd, regression]
-CHECKS = {name.removeprefix("check_"): getattr(part, name)
-          for part in PARTS for name in dir(part)
-          if name.startswith("check_") and getattr(getattr(part, name), "__module__", "") == part.__name__}
+CHECKS = {name: check for part in PARTS for name, check in part_checks(part).items()}
 
 
 # --- answers that need more than a lambda ---------------------------------------------------------------------------
