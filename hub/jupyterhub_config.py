@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authenticator import ClassAuthenticator
 from classroom import device_for, read_roster
 from roster_sync import forget_users_not_in
+from spawner import QueuedDockerSpawner, starts_at_once
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 
@@ -63,8 +64,9 @@ c.JupyterHub.template_vars = {"course": os.environ["HUB_COURSE"]}
 c.Spawner.poll_interval = 5
 c.Spawner.poll_jitter = 0.1
 
-# --- one lab container per student ---
-c.JupyterHub.spawner_class = "docker"
+# --- one lab container per student (hub/spawner.py: DockerSpawner whose servers boot a few at a time, in order) ---
+c.JupyterHub.spawner_class = QueuedDockerSpawner
+c.QueuedDockerSpawner.concurrent_starts = starts_at_once(os.environ["HUB_CONCURRENT_STARTS"])
 c.DockerSpawner.image = os.environ["HUB_LAB_IMAGE"]
 c.DockerSpawner.pull_policy = "never"  # the image is built locally (`make build`), never pulled
 c.DockerSpawner.prefix = NAME

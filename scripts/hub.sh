@@ -10,7 +10,7 @@
 #   hub.sh check    check the inputs only (make hub runs it before any build)
 # Settings come from the environment (the Makefile passes them): IMAGE HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND
 # ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE
-# HUB_SPAWN_TIMEOUT HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
+# HUB_SPAWN_TIMEOUT HUB_CONCURRENT_STARTS HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR PYTHON START_TIMEOUT; their
 # defaults are in labtools/defaults.env.
 #
 # Why a script and not Docker Compose: the hub's life is more than `up`/`down`. Every input is checked before
@@ -39,6 +39,7 @@ HUB_CPU_LIMIT=${HUB_CPU_LIMIT:-$DEFAULT_HUB_CPU_LIMIT}
 HUB_PIDS_LIMIT=${HUB_PIDS_LIMIT:-$DEFAULT_HUB_PIDS_LIMIT}
 HUB_SHM_SIZE=${HUB_SHM_SIZE:-$DEFAULT_HUB_SHM_SIZE}
 HUB_SPAWN_TIMEOUT=${HUB_SPAWN_TIMEOUT:-$DEFAULT_HUB_SPAWN_TIMEOUT}
+HUB_CONCURRENT_STARTS=${HUB_CONCURRENT_STARTS:-$DEFAULT_HUB_CONCURRENT_STARTS}
 HUB_RUN_AS=${HUB_RUN_AS:-$DEFAULT_HUB_RUN_AS}
 HUB_TLS_CERT=${HUB_TLS_CERT:-}
 HUB_TLS_KEY=${HUB_TLS_KEY:-}
@@ -105,6 +106,8 @@ check_numbers() {
     [[ "$HUB_SHM_SIZE" =~ ^[0-9]+[kmgKMG]?$ ]] || die "HUB_SHM_SIZE=« $HUB_SHM_SIZE » doit s'écrire comme 1g ou 512m."
     { [[ "$HUB_SPAWN_TIMEOUT" =~ ^[0-9]+$ ]] && ((HUB_SPAWN_TIMEOUT >= 10)); } ||
         die "HUB_SPAWN_TIMEOUT=« $HUB_SPAWN_TIMEOUT » doit être un nombre de secondes, 10 au moins."
+    [[ "$HUB_CONCURRENT_STARTS" == auto || "$HUB_CONCURRENT_STARTS" =~ ^[1-9][0-9]*$ ]] ||
+        die "HUB_CONCURRENT_STARTS=« $HUB_CONCURRENT_STARTS » : auto (deux démarrages par CPU) ou un nombre, 1 au moins."
     [[ "$HUB_CPU_LIMIT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HUB_CPU_LIMIT=« $HUB_CPU_LIMIT » doit être un nombre de CPU, par exemple 1 ou 0.5."
     { [[ "$HUB_PIDS_LIMIT" =~ ^[0-9]+$ ]] && ((HUB_PIDS_LIMIT >= 64)); } ||
         die "HUB_PIDS_LIMIT=« $HUB_PIDS_LIMIT » doit être un nombre de processus, 64 au moins."
@@ -238,7 +241,7 @@ settings_digest() {
         cat "$ROSTER" "$HUB_STATE_DIR/class-password" "$HUB_STATE_DIR/admin-password" "$HUB_STATE_DIR/status-token"
         echo "$HUB_PORT $HUB_BIND $HUB_ADMIN $GPU_MODE $GPU_DEVICES $HUB_IDLE_MINUTES $HUB_MEM_LIMIT $HUB_CPU_LIMIT"
         echo "$HUB_PIDS_LIMIT $HUB_SHM_SIZE $HUB_SPAWN_TIMEOUT $HUB_RUN_AS $HUB_TLS_CERT $HUB_TLS_KEY $HUB_STATE_DIR"
-        echo "$HUB_COURSE"
+        echo "$HUB_COURSE $HUB_CONCURRENT_STARTS"
     } | sha256sum | cut -c1-16
 }
 
@@ -324,6 +327,7 @@ cmd_start() {
         --env "HUB_GPU=$GPU_MODE" --env "HUB_GPU_DEVICES=$GPU_DEVICES" --env "HUB_IDLE_MINUTES=$HUB_IDLE_MINUTES" \
         --env "HUB_MEM_LIMIT=$HUB_MEM_LIMIT" --env "HUB_CPU_LIMIT=$HUB_CPU_LIMIT" --env "HUB_PIDS_LIMIT=$HUB_PIDS_LIMIT" \
         --env "HUB_SHM_SIZE=$HUB_SHM_SIZE" --env "HUB_SPAWN_TIMEOUT=$HUB_SPAWN_TIMEOUT" --env "HUB_RUN_AS=$HUB_RUN_AS" \
+        --env "HUB_CONCURRENT_STARTS=$HUB_CONCURRENT_STARTS" \
         --label org.pytorch-lab.role=hub --label "org.pytorch-lab.hub=$HUB_NAME" \
         --label "org.pytorch-lab.settings=$digest" \
         "$HUB_IMAGE" >/dev/null
