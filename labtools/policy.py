@@ -58,6 +58,20 @@ def lab_user(uid: int, gid: int) -> tuple[int, int]:
     return (IMAGE_STUDENT_ID, IMAGE_STUDENT_ID) if uid == 0 else (uid, gid)
 
 
+def writable_by(path: str | os.PathLike, uid: int, gid: int) -> bool:
+    """Whether uid:gid (no other group) can create files in the folder `path` once Docker has mounted it: its own
+    owner, group and mode bits. Its parents do not matter (the daemon mounts the folder itself, as root), so a
+    root user's ~/work under a private /root is fine; a folder root made with `sudo mkdir` is not."""
+    info = os.stat(path)
+    if uid == 0:
+        return True
+    if info.st_uid == uid:
+        return info.st_mode & 0o300 == 0o300
+    if info.st_gid == gid:
+        return info.st_mode & 0o030 == 0o030
+    return info.st_mode & 0o003 == 0o003
+
+
 # ------------------------------------------------------------------------------------------ course rule 1
 # CPython feature releases: (x.y.0 release date, end of life), from python.org and the release PEPs.
 PYTHON_RELEASES = {
@@ -208,6 +222,7 @@ USAGE = """usage: python -m labtools.policy COMMAND
   fingerprint [REQUIREMENTS [ENV]]  the lock fingerprint (sha256 of requirements.txt then environment.yml)
   defaults                          the default settings, NAME=value (labtools/defaults.env)
   lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)
+  writable-by PATH UID GID          exit status 0 when UID:GID can write the folder PATH once mounted (writable_by)
   python-pin [environment.yml]      the exact X.Y.Z Python pin (exit status 1 without one)"""
 
 
@@ -235,6 +250,8 @@ def main(argv: list[str]) -> int:
     if command == "lab-user" and not args:
         print(*lab_user(os.getuid(), os.getgid()))
         return 0
+    if command == "writable-by" and len(args) == 3:
+        return 0 if writable_by(args[0], int(args[1]), int(args[2])) else 1
     if command == "defaults" and not args:
         for name, value in DEFAULTS.items():
             print(f"{name}={value}")

@@ -94,13 +94,14 @@ work_dir_problem() {
 }
 
 # Root on the host: the lab runs as another uid (labtools.policy.lab_user), which must be able to write an existing
-# WORK_DIR (root can write anything, so `test -w` as root proves nothing): tested as that uid with setpriv. Without
-# this, JupyterLab would start with an empty file browser and no notebook.
+# WORK_DIR (root can write anything, so `test -w` as root proves nothing): its owner, group and mode, as the mounted
+# folder shows them (labtools.policy.writable_by; its parents do not matter). Without this, JupyterLab would start
+# with an empty file browser and no notebook.
 root_work_dir_problem() {
-    command -v setpriv >/dev/null && command -v "$PYTHON" >/dev/null || return 0
+    command -v "$PYTHON" >/dev/null || return 0
     local uid gid
     read -r uid gid < <(labtools labtools.policy lab-user)
-    setpriv --reuid="$uid" --regid="$gid" --clear-groups test -w "$WORK_DIR" -a -x "$WORK_DIR" 2>/dev/null && return 0
+    labtools labtools.policy writable-by "$WORK_DIR" "$uid" "$gid" && return 0
     echo "WORK_DIR=« $WORK_DIR » n'est pas accessible en écriture pour l'uid $uid, sous lequel tourne le lab (vous" \
         "êtes root, et le lab ne tourne jamais en root) : le lab serait vide ; donnez-le-lui (sudo chown -R $uid:$gid" \
         "$WORK_DIR) $1."

@@ -1,5 +1,6 @@
 """labtools.policy: the rules the course, the doctor and `make lab` share, on the real lock and known dates."""
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,29 @@ def test_the_course_and_the_doctor_draw_rule_1_on_the_same_day():
             course = follows_rule_1(released, today)
             doctor = f"{major}.{minor}" in policy.recommended_pythons(today)
             assert course == doctor == (age >= policy.RULE1_MIN_AGE_DAYS), (major, minor, age)
+
+
+def test_writable_by_reads_the_folder_as_mounted_not_its_parents(tmp_path):
+    """make lab's WORK_DIR rule for a root host user: the lab's uid:gid against the folder's own owner, group and
+    mode; a private parent (a root user's /root) does not matter, since Docker mounts the folder itself."""
+    parent = tmp_path / "prive"
+    work = parent / "travail"
+    work.mkdir(parents=True)
+    me, my_group = os.getuid(), os.getgid()
+    if me == 0:  # root may write anything: the folder is given to the image's student, as `chown` would
+        me, my_group = 1000, 1000
+        os.chown(work, me, my_group)
+    other, other_group = me + 1, my_group + 1
+    parent.chmod(0o700)
+    cases = [  # (mode of the folder, uid, gid, writable)
+        (0o700, me, my_group, True), (0o500, me, my_group, False), (0o070, me, my_group, False),
+        (0o770, other, my_group, True), (0o750, other, my_group, False),
+        (0o777, other, other_group, True), (0o775, other, other_group, False),
+        (0o777, 0, 0, True), (0o000, 0, 0, True),
+    ]
+    for mode, uid, gid, expected in cases:
+        work.chmod(mode)
+        assert policy.writable_by(work, uid, gid) is expected, (oct(mode), uid, gid)
+        command = [sys.executable, "-m", "labtools.policy", "writable-by", str(work), str(uid), str(gid)]
+        assert subprocess.run(command, cwd=REPO).returncode == (0 if expected else 1)
+    work.chmod(0o700)

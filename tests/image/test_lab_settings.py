@@ -95,6 +95,27 @@ def test_root_host_user_with_a_work_dir_the_lab_user_cannot_write_is_refused(idl
     assert not called.exists() and idle_lab.state() == ""
 
 
+def test_root_host_user_with_a_work_dir_under_a_private_parent_gets_a_working_lab(idle_lab):
+    """A root user's checkout under /root (mode 0700): uid 1000 cannot reach WORK_DIR through its parents, but Docker
+    mounts the folder itself, so once the folder is uid 1000's the lab starts and copies the notebooks in."""
+    if os.getuid() != 0:
+        pytest.skip("make lab as root needs root (CI runs as root)")
+    private = idle_lab.work.parent / "root-home"
+    work = private / "travail"
+    work.mkdir(parents=True)
+    private.chmod(0o700)
+    os.chown(work, 1000, 1000)
+    root_lab = Lab(idle_lab.repo, "root", work, idle_lab.port, idle_lab.container)
+    try:
+        output = root_lab.make("lab").stdout
+        assert f"http://127.0.0.1:{idle_lab.port}/" in output
+        assert root_lab.wait_healthy() == "healthy"
+        notebooks = sorted(path.name for path in (work / "module1").glob("*.ipynb"))
+        assert "01_tenseurs.ipynb" in notebooks and all((work / "module1" / n).stat().st_uid == 1000 for n in notebooks)
+    finally:
+        docker("rm", "-f", idle_lab.container, check=False)
+
+
 def test_start_script_refuses_a_work_dir_the_student_cannot_write(shared_tmp):
     """The second guard, for a container started without make lab: exit 73 and the French reason, no Jupyter."""
     locked = shared_tmp / f"verrou-{free_port()}"
