@@ -68,12 +68,11 @@ export DOCKER_BUILDKIT := 1
 comma        := ,
 VENV         := .venv
 HOST_PY      := $(VENV)/bin/python
-LOCK_SHA256   = $$($(PYTHON) -m labtools.policy fingerprint)
-LOCK_CUDA     = $$($(PYTHON) -m labtools.policy cuda requirements.txt)
-PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)
+# LOCK_SHA256, LOCK_CUDA and PYTHON_PIN, read from requirements.txt and environment.yml by labtools.policy
+LOCK_BUILD_ARGS = $$($(PYTHON) -m labtools.policy build-args)
+PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)## the hub image's Python stage needs only this one
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
-                --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) --build-arg LOCK_SHA256=$(LOCK_SHA256) \
-                --build-arg LOCK_CUDA=$(LOCK_CUDA) --build-arg PYTHON_PIN=$(PYTHON_PIN) \
+                --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) $(LOCK_BUILD_ARGS) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(PLATFORM),--platform $(PLATFORM)) \
                 $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \

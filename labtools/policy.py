@@ -222,8 +222,11 @@ USAGE = """usage: python -m labtools.policy COMMAND
   fingerprint [REQUIREMENTS [ENV]]  the lock fingerprint (sha256 of requirements.txt then environment.yml)
   defaults                          the default settings, NAME=value (labtools/defaults.env)
   lab-user                          "UID GID" the lab runs as for the user running this (see lab_user)
-  writable-by PATH UID GID          exit status 0 when UID:GID can write the folder PATH once mounted (writable_by)
-  python-pin [environment.yml]      the exact X.Y.Z Python pin (exit status 1 without one)"""
+  writable-by PATH [UID GID]        exit status 0 when UID:GID (default: the lab's user, lab-user) can write the
+                                    folder PATH once mounted (writable_by); else 1, and "UID GID" printed
+  python-pin [environment.yml]      the exact X.Y.Z Python pin (exit status 1 without one)
+  build-args                        the three above as make build's --build-arg LOCK_SHA256=... LOCK_CUDA=...
+                                    PYTHON_PIN=... (one interpreter start instead of three)"""
 
 
 def main(argv: list[str]) -> int:
@@ -247,11 +250,22 @@ def main(argv: list[str]) -> int:
             return 1
         print(pin)
         return 0
+    if command == "build-args" and not args:
+        lock, spec = repo / "requirements.txt", repo / "environment.yml"
+        pin = python_pin(spec.read_text(encoding="utf-8")) or ""
+        fingerprint = lock_fingerprint(lock.read_bytes(), spec.read_bytes() if spec.exists() else None)
+        print(f"--build-arg LOCK_SHA256={fingerprint} --build-arg LOCK_CUDA={cuda_from_lock(lock.read_text())}"
+              f" --build-arg PYTHON_PIN={pin}")
+        return 0
     if command == "lab-user" and not args:
         print(*lab_user(os.getuid(), os.getgid()))
         return 0
-    if command == "writable-by" and len(args) == 3:
-        return 0 if writable_by(args[0], int(args[1]), int(args[2])) else 1
+    if command == "writable-by" and len(args) in (1, 3):
+        uid, gid = (int(args[1]), int(args[2])) if len(args) == 3 else lab_user(os.getuid(), os.getgid())
+        if writable_by(args[0], uid, gid):
+            return 0
+        print(uid, gid)
+        return 1
     if command == "defaults" and not args:
         for name, value in DEFAULTS.items():
             print(f"{name}={value}")

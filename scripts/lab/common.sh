@@ -74,10 +74,13 @@ python_problem() {
             "le lab a besoin sur l'hôte de Python $HOST_PYTHON_MIN ou plus récent ; $fix"
     fi
 }
+# Checked once per lab.sh run (each check starts the interpreter: about 0.1 s on a small machine).
 need_python() {
+    [[ -z "${PYTHON_CHECKED:-}" ]] || return 0
     local problem
     problem=$(python_problem)
     [[ -z "$problem" ]] || die "$problem"
+    PYTHON_CHECKED=1
 }
 labtools() { PYTHONPATH="$LAB_ROOT" "$PYTHON" -S -m "$@"; }
 

@@ -5,8 +5,8 @@
 
 # The build client (DOCKER_BUILD): the doctor's rule (labtools/doctor/docker.py).
 build_client_problem() {
-    local python
-    python=$(python_problem)
+    local python=""
+    [[ -n "${PYTHON_CHECKED:-}" ]] || python=$(python_problem)
     if [[ -n "$python" ]]; then echo "$python"; else labtools labtools.doctor.docker build-client-problem; fi
 }
 
@@ -98,10 +98,10 @@ work_dir_problem() {
 # folder shows them (labtools.policy.writable_by; its parents do not matter). Without this, JupyterLab would start
 # with an empty file browser and no notebook.
 root_work_dir_problem() {
-    command -v "$PYTHON" >/dev/null || return 0
-    local uid gid
-    read -r uid gid < <(labtools labtools.policy lab-user)
-    labtools labtools.policy writable-by "$WORK_DIR" "$uid" "$gid" && return 0
+    [[ -n "${PYTHON_CHECKED:-}" ]] || return 0  # no usable Python: build_client_problem says so
+    local who uid gid
+    who=$(labtools labtools.policy writable-by "$WORK_DIR") && return 0
+    read -r uid gid <<<"$who"
     echo "WORK_DIR=« $WORK_DIR » n'est pas accessible en écriture pour l'uid $uid, sous lequel tourne le lab (vous" \
         "êtes root, et le lab ne tourne jamais en root) : le lab serait vide ; donnez-le-lui (sudo chown -R $uid:$gid" \
         "$WORK_DIR) $1."
@@ -157,6 +157,7 @@ cmd_preflight() {
         lab) checks=("${build[@]}" "${start[@]}" daemon_problem) ;;
         *) usage ;;
     esac
+    [[ -n "$(python_problem)" ]] || PYTHON_CHECKED=1  # once here, not in each check's subshell
     for check in "${checks[@]}"; do
         line=$("$check")
         if [[ -n "$line" ]]; then problems+=("$line"); fi

@@ -119,4 +119,9 @@ def test_writable_by_reads_the_folder_as_mounted_not_its_parents(tmp_path):
         assert policy.writable_by(work, uid, gid) is expected, (oct(mode), uid, gid)
         command = [sys.executable, "-m", "labtools.policy", "writable-by", str(work), str(uid), str(gid)]
         assert subprocess.run(command, cwd=REPO).returncode == (0 if expected else 1)
+    work.chmod(0o000)  # no uid given: the lab's user (make lab's question), named when it cannot write
+    lab_uid, lab_gid = policy.lab_user(os.getuid(), os.getgid())
+    refused = subprocess.run([sys.executable, "-m", "labtools.policy", "writable-by", str(work)], cwd=REPO,
+                             capture_output=True, text=True)
+    assert (refused.returncode, refused.stdout.split()) == (1, [str(lab_uid), str(lab_gid)])
     work.chmod(0o700)

@@ -37,7 +37,10 @@ def test_the_build_gets_the_repo_environments_pin_from_labtools_policy():
     result = source("python_pin", env={"PYTHON_PIN": pin.stdout.strip()})
     assert result.returncode == 0 and result.stdout.strip() == pin.stdout.strip()
     dry_run = make("-n", "build", "IMAGE=x:y", "PYTHON=python3").stdout
-    assert "--build-arg PYTHON_PIN=$(python3 -m labtools.policy python-pin)" in dry_run
+    assert "$(python3 -m labtools.policy build-args)" in dry_run
+    build_args = subprocess.run([sys.executable, "-m", "labtools.policy", "build-args"], capture_output=True, text=True,
+                                cwd=SCRIPT.parents[1], check=True).stdout.split()
+    assert f"PYTHON_PIN={pin.stdout.strip()}" in build_args
 
 
 def test_python_pin_must_be_exact(tmp_path):

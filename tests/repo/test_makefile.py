@@ -52,7 +52,12 @@ def test_the_lock_fingerprint_make_builds_with_is_the_doctors(tmp_path):
     printed = subprocess.run([sys.executable, "-m", "labtools.policy", "fingerprint", str(tmp_path / "requirements.txt")],
                              capture_output=True, text=True, cwd=REPO, check=True).stdout.strip()
     assert printed == policy.lock_fingerprint(b"numpy==2.6.0\n", b"- python=3.14.8\n")
-    assert "-m labtools.policy fingerprint" in make("-n", "build", "IMAGE=x:y", "DOCKER_BUILD=true").stdout
+    assert "-m labtools.policy build-args" in make("-n", "build", "IMAGE=x:y", "DOCKER_BUILD=true").stdout
+    build_args = subprocess.run([sys.executable, "-m", "labtools.policy", "build-args"], capture_output=True, text=True,
+                                cwd=REPO, check=True).stdout.split()
+    repo_files = [(REPO / name).read_bytes() for name in ("requirements.txt", "environment.yml")]
+    assert f"LOCK_SHA256={policy.lock_fingerprint(*repo_files)}" in build_args
+    assert f"LOCK_CUDA={policy.cuda_from_lock(repo_files[0].decode())}" in build_args
 
 
 @pytest.mark.parametrize("args", [[], ["nope"], ["export"], ["preflight"], ["snapshot"]], ids=str)
