@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 COURSE = "Apprentissage profond — module 1 (test)"
 ENGLISH = ("Sign in", "Username:", "Password:", "Logout", "Start My Server", "Your server is starting up",
-           "Server not running", "Invalid username or password", "Jupyter has lots of moons")
+           "Server not running", "Invalid username or password", "Jupyter has lots of moons",
+           "Request new API token", "Authorized Applications", ">revoke<")
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,10 @@ def test_login_home_and_error_pages_are_french_with_the_course_name(pages_hub):
 
     visitor.login_form(pages_hub.password())
     assert visitor.logged_in()
+    tokens = visitor.request("GET", "/hub/token")
+    assert tokens.status == 200 and "Jetons d'accès à l'API du hub" in tokens.body
+    assert "vous n'en avez pas besoin" in tokens.body
+    french(tokens.body)
     home = visitor.request("GET", "/hub/home")
     french(home.body)
     assert "Se déconnecter" in home.body and ("Démarrer mon serveur" in home.body or "Ouvrir mon serveur" in home.body)
@@ -89,3 +94,27 @@ def test_a_dead_server_is_noticed_within_10s_with_a_french_page_and_a_restart_bu
     assert alice.start_server().status in (201, 202)  # what the button does
     alice.wait_ready()
     assert alice.contents("avant.txt").json()["content"] == "gardé"
+
+
+def test_the_french_token_page_still_works_in_a_browser(pages_hub):
+    """The French /hub/token keeps the stock page's ids: JupyterHub's token.js requests a token and shows it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.support.browser import chromium, hub_login
+
+    driver = chromium()
+    try:
+        hub_login(driver, pages_hub.url, "alice", pages_hub.password())
+        driver.get(f"{pages_hub.url}/hub/token")
+        driver.find_element(By.ID, "token-note").send_keys("essai du cours")
+        driver.find_element(By.CSS_SELECTOR, "#request-token-form button[type=submit]").click()
+        token = WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "token-result").text.strip())
+        assert len(token) >= 32
+        driver.get(f"{pages_hub.url}/hub/token")
+        rows = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "#api-tokens-table .token-row")]
+        assert any("essai du cours" in row and "révoquer" in row for row in rows), rows
+        french(driver.page_source)
+    finally:
+        driver.quit()
+    assert pages_hub.user("alice").request("GET", "/hub/api/user", token=token).json()["name"] == "alice"
