@@ -3,6 +3,7 @@
 # only the roster in; jupyterhub-idle-culler stops idle servers. Every setting comes from the environment
 # that scripts/hub.sh gives the hub container, every one of them (their defaults: labtools/defaults.env, which
 # hub.sh reads; no second copy here).
+import math
 import os
 import sys
 
@@ -10,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authenticator import ClassAuthenticator
 from classroom import device_for, read_roster
 from roster_sync import forget_users_not_in
-from spawner import QueuedDockerSpawner, starts_at_once
+from spawner import BOOT_HOLD_SECONDS, QueuedDockerSpawner, starts_at_once
 
 c = get_config()  # noqa: F821  (injected by JupyterHub)
 
@@ -81,6 +82,9 @@ c.DockerSpawner.extra_create_kwargs = {"labels": {"org.pytorch-lab.role": "hub-s
 c.DockerSpawner.mem_limit = os.environ["HUB_MEM_LIMIT"].upper()  # JupyterHub wants 2G, not 2g
 c.DockerSpawner.cpu_limit = float(os.environ["HUB_CPU_LIMIT"])
 c.Spawner.start_timeout = c.Spawner.http_timeout = int(os.environ["HUB_SPAWN_TIMEOUT"])
+# JupyterHub counts a student's time in the start queue (hub/spawner.py) as start time: allow, on top, the longest
+# wait the queue can impose on the last of the class (each slot is held BOOT_HOLD_SECONDS at most).
+c.Spawner.start_timeout += math.ceil(len(students) / c.QueuedDockerSpawner.concurrent_starts) * BOOT_HOLD_SECONDS
 host_config = {
     # no swap beyond the memory limit (Docker's default MemorySwap is twice the memory where the host has swap)
     "memswap_limit": c.DockerSpawner.mem_limit,

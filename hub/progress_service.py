@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from urllib.parse import urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -246,9 +247,15 @@ def serve() -> None:
 
     async def load() -> None:
         nonlocal ready
-        await loop.run_in_executor(None, importlib.import_module, "jupyterhub.services.auth")
-        app.settings.update(settings())
-        app.add_handlers(".*", handlers(DB_PATH))
+        try:
+            await loop.run_in_executor(None, importlib.import_module, "jupyterhub.services.auth")
+            app.settings.update(settings())
+            app.add_handlers(".*", handlers(DB_PATH))
+        except Exception:  # noqa: BLE001  (an unreadable database, a broken install: never "starting" forever)
+            traceback.print_exc()
+            print("progress service: could not start; exiting so that the hub restarts it", file=sys.stderr,
+                  flush=True)
+            os._exit(1)
         ready = True
         print("progress service: ready", file=sys.stderr, flush=True)
 

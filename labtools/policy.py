@@ -49,6 +49,7 @@ LOCAL_PACKAGES = frozenset({"lab"})  # installed from this repository, not from 
 
 # ------------------------------------------------------------------------------------------ the lab's user
 IMAGE_STUDENT_ID = 1000  # uid and gid of the image's student (docker/Dockerfile)
+IMAGE_USERS_GID = 100  # the group `users`, which the image's student is also in (docker/Dockerfile)
 
 
 def lab_user(uid: int, gid: int) -> tuple[int, int]:
@@ -58,16 +59,16 @@ def lab_user(uid: int, gid: int) -> tuple[int, int]:
     return (IMAGE_STUDENT_ID, IMAGE_STUDENT_ID) if uid == 0 else (uid, gid)
 
 
-def writable_by(path: str | os.PathLike, uid: int, gid: int) -> bool:
-    """Whether uid:gid (no other group) can create files in the folder `path` once Docker has mounted it: its own
-    owner, group and mode bits. Its parents do not matter (the daemon mounts the folder itself, as root), so a
-    root user's ~/work under a private /root is fine; a folder root made with `sudo mkdir` is not."""
+def writable_by(path: str | os.PathLike, uid: int, gid: int, groups: tuple[int, ...] = ()) -> bool:
+    """Whether uid:gid, also in `groups`, can create files in the folder `path` once Docker has mounted it: its own
+    owner, group and mode bits (ACLs aside). Its parents do not matter (the daemon mounts the folder itself, as
+    root), so a root user's ~/work under a private /root is fine; a folder root made with `sudo mkdir` is not."""
     info = os.stat(path)
     if uid == 0:
         return True
     if info.st_uid == uid:
         return info.st_mode & 0o300 == 0o300
-    if info.st_gid == gid:
+    if info.st_gid == gid or info.st_gid in groups:
         return info.st_mode & 0o030 == 0o030
     return info.st_mode & 0o003 == 0o003
 
@@ -262,7 +263,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "writable-by" and len(args) in (1, 3):
         uid, gid = (int(args[1]), int(args[2])) if len(args) == 3 else lab_user(os.getuid(), os.getgid())
-        if writable_by(args[0], uid, gid):
+        if writable_by(args[0], uid, gid, groups=(IMAGE_USERS_GID,)):  # the lab's process is also in `users`
             return 0
         print(uid, gid)
         return 1

@@ -117,6 +117,8 @@ def test_writable_by_reads_the_folder_as_mounted_not_its_parents(tmp_path):
     for mode, uid, gid, expected in cases:
         work.chmod(mode)
         assert policy.writable_by(work, uid, gid) is expected, (oct(mode), uid, gid)
+        if uid == other and gid == other_group:  # the folder's group as a supplementary group of the lab's user
+            assert policy.writable_by(work, uid, gid, groups=(my_group,)) is bool(mode & 0o030 == 0o030)
         command = [sys.executable, "-m", "labtools.policy", "writable-by", str(work), str(uid), str(gid)]
         assert subprocess.run(command, cwd=REPO).returncode == (0 if expected else 1)
     work.chmod(0o000)  # no uid given: the lab's user (make lab's question), named when it cannot write
@@ -124,4 +126,11 @@ def test_writable_by_reads_the_folder_as_mounted_not_its_parents(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "labtools.policy", "writable-by", str(work)], cwd=REPO,
                              capture_output=True, text=True)
     assert (refused.returncode, refused.stdout.split()) == (1, [str(lab_uid), str(lab_gid)])
+    if os.getuid() == 0:  # make lab as root: a root:users folder with group write serves the student, in `users`
+        os.chown(work, 0, policy.IMAGE_USERS_GID)
+        work.chmod(0o775)
+        command = [sys.executable, "-m", "labtools.policy", "writable-by", str(work)]
+        assert subprocess.run(command, cwd=REPO).returncode == 0
+        work.chmod(0o755)
+        assert subprocess.run(command, cwd=REPO, capture_output=True).returncode == 1
     work.chmod(0o700)

@@ -94,3 +94,22 @@ def test_the_service_answers_within_the_hubs_budget_then_serves_its_pages(slow_s
     assert fetch(base + "api/events", "POST", b'{"events": []}')[0] == 403  # no token: refused, not 503
     assert fetch(base + "no-such-page")[0] == 404
     assert "progress service: ready" in docker("logs", name).stderr
+
+
+def test_a_service_that_cannot_start_exits_so_that_the_hub_restarts_it(images, tmp_path):
+    """Its database cannot be opened: the service must not answer "starting" forever; it exits (status 1), which
+    JupyterHub notices and answers by restarting it."""
+    name = f"progress-broken-{free_port()}"
+    docker("run", "-d", "--name", name, "--env=JUPYTERHUB_SERVICE_URL=http://0.0.0.0:10101",
+           f"--env=JUPYTERHUB_SERVICE_PREFIX={PREFIX}", "--env=JUPYTERHUB_API_TOKEN=test-token",
+           "--env=PROGRESS_DB=/no/such/folder/progress.sqlite", HUB_IMAGE,
+           "python", "/srv/jupyterhub/progress_service.py")
+    try:
+        deadline = time.monotonic() + 120
+        while docker("container", "inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true":
+            assert time.monotonic() < deadline, docker("logs", name, check=False).stderr
+            time.sleep(0.5)
+        assert docker("container", "inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip() == "1"
+        assert "could not start; exiting so that the hub restarts it" in docker("logs", name).stderr
+    finally:
+        docker("rm", "-f", name, check=False)
