@@ -17,6 +17,7 @@ NEW_TOKEN     ?=## 1: make lab gives the lab a new token (the old URL stops work
 TOKEN_DIR     ?=## where each work directory's token is kept, mode 0600 (default: ~/.local/state/pytorch-gpu-lab/tokens)
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
 PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
+CROSS_BASE_IMAGE ?= $(BASE_IMAGE)## for another PLATFORM: base of this machine's Python stage, which installs the target's pip packages natively
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
 CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
 DATA_OFFLINE  ?=## 1: the build does not try to download the data set (local copy or nothing)
@@ -55,7 +56,7 @@ HUB_TLS_KEY   ?=## PEM private key for HTTPS
 HUB_INSECURE_HTTP ?=## 1: allow plain HTTP beyond loopback (behind a TLS reverse proxy)
 BACKUP_DIR    ?= $(CURDIR)/hub-backups## where make hub-backup writes one tarball per student
 
-HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR BASE_IMAGE PLATFORM PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
+HELP_VARS := IMAGE CONTAINER PORT WORK_DIR GPU SHM_SIZE NEW_TOKEN TOKEN_DIR BASE_IMAGE PLATFORM CROSS_BASE_IMAGE PYTHON_SOURCE CA_BUNDLE DATA_OFFLINE HOUSING_CSV PYTHON DOCKER_BUILD \
              BENCH_ARGS MEASURE_ARGS PYTEST_ARGS ARM64_IMAGE ARM64_BASE_IMAGE DOCTOR_ARGS SOLUTIONS_DIR LOCK_ARGS LOCK_OUTPUT \
              HUB_IMAGE HUB_NAME HUB_PORT HUB_BIND ROSTER HUB_ADMIN HUB_COURSE HUB_STATE_DIR HUB_GPU HUB_IDLE_MINUTES HUB_MEM_LIMIT \
              HUB_CPU_LIMIT HUB_PIDS_LIMIT HUB_SHM_SIZE HUB_SPAWN_TIMEOUT HUB_CONCURRENT_STARTS HUB_RUN_AS HUB_TLS_CERT HUB_TLS_KEY HUB_INSECURE_HTTP BACKUP_DIR
@@ -71,12 +72,21 @@ HOST_PY      := $(VENV)/bin/python
 # LOCK_SHA256, LOCK_CUDA and PYTHON_PIN, read from requirements.txt and environment.yml by labtools.policy
 LOCK_BUILD_ARGS = $$($(PYTHON) -m labtools.policy build-args)
 PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)## the hub image's Python stage needs only this one
+CA_SECRET     = $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
+# PLATFORM when it is not this machine's (e.g. linux/arm64 on an amd64 host): the build runs under emulation, and
+# the pip packages are installed by this machine's Python stage instead (docker/Dockerfile: PACKAGES=cross).
+NATIVE_PLATFORM = linux/$(subst x86_64,amd64,$(subst aarch64,arm64,$(shell uname -m)))
+CROSS         = $(if $(PLATFORM),$(filter-out $(NATIVE_PLATFORM),$(PLATFORM)))
+CROSS_PYTHON_IMAGE = $(IMAGE)-cross-python
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
                 --build-arg PYTHON_SOURCE=$(PYTHON_SOURCE) $(LOCK_BUILD_ARGS) \
                 --build-arg DATA_OFFLINE=$(DATA_OFFLINE) \
                 $(if $(PLATFORM),--platform $(PLATFORM)) \
-                $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
-                $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
+                $(if $(CROSS),--build-arg PACKAGES=cross --build-arg CROSS_PYTHON_IMAGE=$(CROSS_PYTHON_IMAGE)) \
+                $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) $(CA_SECRET)
+# The Python stage alone, for this machine: $(call python_stage,TAG,BASE[,FLAGS]). The hub image's base; a cross build's installer.
+python_stage  = $(DOCKER_BUILD) $(3) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(1) \
+                --build-arg PYTHON_PIN=$(PYTHON_PIN) $(if $(2),--build-arg BASE_IMAGE=$(2)) $(CA_SECRET) .
 SHARED_DIR   ?= $(abspath $(CURDIR)/../shared)
 LAB          := scripts/lab.sh
 # Bold target names only on a terminal, and never with NO_COLOR (https://no-color.org).
@@ -108,10 +118,12 @@ preflight:
 
 build: $(if $(CHECKED_BY_LAB),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
 	@$(if $(CHECKED_BY_LAB),true,$(LAB) preflight build)
+	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE)))
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
 	@$(LAB) preflight build
+	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE),--no-cache))
 	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && $(LAB) snapshot "$$before" \
 	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && $(LAB) changes "$$before"
 
@@ -154,7 +166,7 @@ test: build hub-image $(HOST_PY) ## build if needed, then run every test: image 
 
 # Not part of `make test`: on an amd64 host the arm64 build runs under QEMU (see docs/measurements.md for how long).
 test-arm64: ## build the linux/arm64 (Apple Silicon) image and smoke-test it: Jupyter over HTTP, torch on CPU, solved parts 1 and 3
-	$(MAKE) --no-print-directory build PLATFORM=linux/arm64 IMAGE=$(ARM64_IMAGE) \
+	$(MAKE) --no-print-directory build PLATFORM=linux/arm64 IMAGE=$(ARM64_IMAGE) CROSS_BASE_IMAGE=$(CROSS_BASE_IMAGE) \
 	  $(if $(ARM64_BASE_IMAGE),BASE_IMAGE=$(ARM64_BASE_IMAGE))
 	ARM64_IMAGE=$(ARM64_IMAGE) scripts/arm64_smoke.sh
 
@@ -180,12 +192,8 @@ measure: build $(HOST_PY) ## time what a student waits for, beside the previous 
 
 # --- the class hub (hub/, scripts/hub.sh) ---
 hub-image: ## build the hub image (the lab's base and Python; JupyterHub, DockerSpawner, culler, proxy)
-	$(DOCKER_BUILD) --file docker/Dockerfile --target python-$(PYTHON_SOURCE) --tag $(HUB_IMAGE)-python \
-	  --build-arg PYTHON_PIN=$(PYTHON_PIN) \
-	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
-	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
-	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python \
-	  $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) .
+	$(call python_stage,$(HUB_IMAGE)-python,$(BASE_IMAGE))
+	$(DOCKER_BUILD) --file hub/Dockerfile --tag $(HUB_IMAGE) --build-arg HUB_BASE=$(HUB_IMAGE)-python $(CA_SECRET) .
 
 hub-preflight:
 	@scripts/hub.sh check

@@ -7,7 +7,11 @@
 # up to date are skipped too, so a run after `lab-repair` only compiles what changed.
 # Timestamp-checked .pyc (not hash-checked): Python trusts them on a stat of the source, and recompiles
 # on its own if a student edits a package file.
+# LAB_STAGING_ROOT=DIR: the packages are staged under DIR$ENV_PREFIX (a cross build, lab-install-packages);
+# the bytecode records the paths they will have in the image.
 set -euo pipefail
 
+root=${LAB_STAGING_ROOT:-}
 site=$("$ENV_PREFIX/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
-exec "$ENV_PREFIX/bin/python" -m compileall -q -j0 --invalidation-mode timestamp -x '/tests?/' "$site"
+exec "$ENV_PREFIX/bin/python" -m compileall -q -j0 --invalidation-mode timestamp -x '/tests?/' \
+    ${root:+-s "$root" -p /} "$root$site"

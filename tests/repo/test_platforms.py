@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
+
+from tests.support.lock import locked_for
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "docker" / "Dockerfile"
@@ -76,26 +77,8 @@ def test_no_download_url_is_tied_to_one_architecture():
     assert not tied, tied
 
 
-def lock_requirements() -> list[tuple[str, Marker | None]]:
-    text = (REPO / "requirements.txt").read_text().replace("\\\n", " ")
-    reqs = []
-    for line in text.splitlines():
-        if not line or line[0] in "# ":
-            continue
-        spec = line.split(" --hash", 1)[0]
-        name = re.split(r"[=\s;]", spec, maxsplit=1)[0].lower()
-        reqs.append((name, Marker(spec.split(";", 1)[1].strip()) if ";" in spec else None))
-    return reqs
-
-
-def linux(machine: str) -> dict[str, str]:
-    return {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": machine,
-            "python_version": "3.14", "python_full_version": "3.14.0", "implementation_name": "cpython",
-            "platform_python_implementation": "CPython"}
-
-
 def selected(machine: str) -> set[str]:
-    return {name for name, marker in lock_requirements() if marker is None or marker.evaluate(linux(machine))}
+    return set(locked_for(machine))
 
 
 def test_lock_installs_the_same_packages_on_linux_aarch64_as_on_x86_64():
