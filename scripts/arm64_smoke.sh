@@ -57,7 +57,28 @@ print(platform.machine(), torch.__version__, "cuda.is_available", torch.cuda.is_
 [[ $torch_line == aarch64\ * ]] || die "python ne tourne pas en aarch64 : $torch_line"
 say "ok torch sur CPU ($torch_line) en $((SECONDS - t0)) s"
 
-# 3. The solved notebooks of part 1 and part 3: every check prints its success line (tests/lab/test_notebooks.py).
+# 3. The bytecode compiled on the build machine (a cross build) came through the copy with its source stamps: else
+# Python would recompile torch at every start, and under emulation that takes minutes.
+bytecode_line=$(in_lab python -c '
+import importlib.util, pathlib, re, sysconfig
+site = pathlib.Path(sysconfig.get_path("purelib"))
+sources = [p for p in (site / "torch").rglob("*.py") if not re.search("/tests?/", str(p))]
+stale = 0
+for source in sources:
+    try:
+        head = pathlib.Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
+    except FileNotFoundError:
+        stale += 1
+        continue
+    stat = source.stat()
+    stamp = (int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF)
+    stale += (int.from_bytes(head[8:12], "little"), int.from_bytes(head[12:16], "little")) != stamp
+print(len(sources), stale)') || die "lecture du bytecode de torch"
+read -r sources stale <<<"$bytecode_line"
+((sources > 1000 && stale == 0)) || die "bytecode de torch absent ou périmé : $stale fichiers sur $sources"
+say "ok bytecode de torch à jour ($sources modules)"
+
+# 4. The solved notebooks of part 1 and part 3: every check prints its success line (tests/lab/test_notebooks.py).
 t0=$SECONDS
 in_lab bash -c 'cd /opt/lab && python -m pytest -p no:cacheprovider -q tests/lab/test_notebooks.py \
     -k "test_solved_notebook_runs_and_every_check_passes and (01_tenseurs or 03_autograd)"' ||

@@ -6,12 +6,14 @@ per-platform pieces (micromamba's checksum, the lock's markers, download URLs) c
 
 from __future__ import annotations
 
+import platform
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.support.lock import locked_for
+from tests.support.processes import make
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "docker" / "Dockerfile"
@@ -92,3 +94,32 @@ def test_lock_installs_the_same_packages_on_linux_aarch64_as_on_x86_64():
 def test_the_marker_check_can_tell_machines_apart(machine):
     """The comparison above is not vacuous: a machine the CUDA wheels do not support loses some of them."""
     assert selected("x86_64") - selected(machine)
+
+
+def build_commands(*variables: str) -> list[str]:
+    """The docker build command lines `make build` would run (make -n), with this machine's uname."""
+    lines = make("-n", "build", "IMAGE=lab:t", "DOCKER_BUILD=docker build", *variables).stdout.splitlines()
+    return [line for line in lines if line.startswith("docker build")]
+
+
+def test_a_build_for_another_platform_installs_the_pip_packages_natively():
+    """On this machine's platform: one build, packages installed in it. On the other one: this machine's Python stage
+    first (its base: CROSS_BASE_IMAGE), then the target image whose packages stage uses it (PACKAGES=cross)."""
+    machine = platform.machine()
+    native, other = {"x86_64": ("linux/amd64", "linux/arm64"), "aarch64": ("linux/arm64", "linux/amd64")}[machine]
+    for variables in ([], [f"PLATFORM={native}"]):
+        commands = build_commands(*variables)
+        assert len(commands) == 1 and "PACKAGES=cross" not in commands[0], commands
+    python_stage, target = build_commands(f"PLATFORM={other}", "BASE_IMAGE=base:other", "CROSS_BASE_IMAGE=base:here")
+    assert "--target python-" in python_stage and "--platform" not in python_stage
+    assert "--build-arg BASE_IMAGE=base:here" in python_stage and "--tag lab:t-cross-python" in python_stage
+    assert f"--platform {other}" in target and "--build-arg BASE_IMAGE=base:other" in target
+    assert "--build-arg PACKAGES=cross --build-arg CROSS_PYTHON_IMAGE=lab:t-cross-python" in target
+
+
+def test_each_packages_mode_of_the_dockerfile_is_a_stage():
+    """`FROM packages-${PACKAGES}`: native and cross, the only values the Makefile passes."""
+    text = DOCKERFILE.read_text()
+    assert re.search(r"^ARG PACKAGES=native$", text, re.M) and re.search(r"^FROM packages-\$\{PACKAGES\} ", text, re.M)
+    assert {"packages-native", "packages-cross"} <= set(re.findall(r"^FROM \S+ AS (packages-\w+)$", text, re.M))
+    assert re.search(r"^FROM --platform=\$BUILDPLATFORM \$\{CROSS_PYTHON_IMAGE\} AS packages-cross-staging$", text, re.M)
