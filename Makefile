@@ -17,7 +17,7 @@ NEW_TOKEN     ?=## 1: make lab gives the lab a new token (the old URL stops work
 TOKEN_DIR     ?=## where each work directory's token is kept, mode 0600 (default: ~/.local/state/pytorch-gpu-lab/tokens)
 BASE_IMAGE    ?=## base image (default: the Dockerfile's pinned ubuntu:24.04)
 PLATFORM      ?=## platform to build for, e.g. linux/arm64 (default: this machine's, native)
-CROSS_BASE_IMAGE ?= $(BASE_IMAGE)## for another PLATFORM: base of the Python stage that installs its pip packages natively (default: BASE_IMAGE)
+CROSS_BASE_IMAGE ?= $(BASE_IMAGE)## for another PLATFORM: a base for this machine's platform, whose Python stage installs the pip packages natively (default: BASE_IMAGE)
 PYTHON_SOURCE ?= conda## conda (micromamba + conda-forge) | system (python3.14 of the base image)
 CA_BUNDLE     ?=## extra CA bundle (PEM) for TLS-intercepting proxies, handed to the build as a secret
 DATA_OFFLINE  ?=## 1: the build does not try to download the data set (local copy or nothing)
@@ -75,7 +75,8 @@ PYTHON_PIN    = $$($(PYTHON) -m labtools.policy python-pin)## the hub image's Py
 CA_SECRET     = $(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
 # PLATFORM when it is not this machine's (e.g. linux/arm64 on an amd64 host): the build runs under emulation, and
 # the pip packages are installed by this machine's Python stage instead (docker/Dockerfile: PACKAGES=cross).
-NATIVE_PLATFORM = linux/$(subst x86_64,amd64,$(subst aarch64,arm64,$(shell uname -m)))
+# (the Docker engine's architecture, which on a Mac is its Linux VM's; uname's when the engine does not answer).
+NATIVE_PLATFORM = linux/$(subst x86_64,amd64,$(subst aarch64,arm64,$(shell docker version --format '{{.Server.Arch}}' 2>/dev/null || uname -m)))
 CROSS         = $(if $(PLATFORM),$(filter-out $(NATIVE_PLATFORM),$(PLATFORM)))
 CROSS_PYTHON_IMAGE = $(IMAGE)-cross-python
 BUILD_FLAGS   = --file docker/Dockerfile --tag $(IMAGE) \
@@ -118,12 +119,12 @@ preflight:
 
 build: $(if $(CHECKED_BY_LAB),preflight) stage-data ## build the image (cached: seconds when only lab/ changed)
 	@$(if $(CHECKED_BY_LAB),true,$(LAB) preflight build)
-	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE)))
+	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE),--platform $(NATIVE_PLATFORM)))
 	$(DOCKER_BUILD) $(BUILD_FLAGS) .
 
 rebuild: stage-data ## rebuild the image from scratch (no layer cache), say what changed; the work directory is not touched
 	@$(LAB) preflight build
-	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE),--no-cache))
+	$(if $(CROSS),$(call python_stage,$(CROSS_PYTHON_IMAGE),$(CROSS_BASE_IMAGE),--platform $(NATIVE_PLATFORM) --no-cache))
 	@before=$$(mktemp) && trap 'rm -f "$$before"' EXIT && $(LAB) snapshot "$$before" \
 	  && $(DOCKER_BUILD) --no-cache $(BUILD_FLAGS) . && $(LAB) changes "$$before"
 

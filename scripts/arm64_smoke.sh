@@ -78,7 +78,25 @@ read -r sources stale <<<"$bytecode_line"
 ((sources > 1000 && stale == 0)) || die "bytecode de torch absent ou périmé : $stale fichiers sur $sources"
 say "ok bytecode de torch à jour ($sources modules)"
 
-# 4. The solved notebooks of part 1 and part 3: every check prints its success line (tests/lab/test_notebooks.py).
+# 4. The packages are exactly the lock's for aarch64, each installed once (a cross build copies them over the
+# environment's own: one left behind would mix two versions' files).
+packages_line=$(in_lab python -c '
+import collections, importlib.metadata, re, subprocess, sys
+sys.path.insert(0, "/opt/lab/docker")
+import export_env
+names = collections.Counter(re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower()
+                            for d in importlib.metadata.distributions())
+twice = sorted(name for name, count in names.items() if count > 1)
+freeze = subprocess.run([sys.executable, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
+                        check=True).stdout
+diff = export_env.compare(export_env.parse_freeze(freeze), open("/opt/lab/requirements.txt").read())
+problems = {key: value for key, value in diff.items() if value}
+print(len(names), "ok" if not twice and not problems else f"twice={twice} {problems}")') ||
+    die "lecture des paquets installés"
+[[ $packages_line == *" ok" ]] || die "paquets différents du verrou : $packages_line"
+say "ok paquets : exactement le verrou, chacun une fois (${packages_line% ok} distributions)"
+
+# 5. The solved notebooks of part 1 and part 3: every check prints its success line (tests/lab/test_notebooks.py).
 t0=$SECONDS
 in_lab bash -c 'cd /opt/lab && python -m pytest -p no:cacheprovider -q tests/lab/test_notebooks.py \
     -k "test_solved_notebook_runs_and_every_check_passes and (01_tenseurs or 03_autograd)"' ||

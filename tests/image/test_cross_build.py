@@ -1,7 +1,7 @@
-"""A build for another platform (make build PLATFORM=linux/arm64 on this amd64 machine) installs the lock's packages
-natively: the Dockerfile's packages-cross-staging stage runs uv from this machine's Python stage and stages the
-arm64 wheels for the arm64 image to copy. Building that stage needs no emulation, so it is tried here, for real,
-from PyPI; what the arm64 image does with the copy is `make test-arm64`'s part (scripts/arm64_smoke.sh)."""
+"""A build for another platform (make build PLATFORM=linux/arm64 on an amd64 machine, or the reverse) installs the
+lock's packages natively: the Dockerfile's packages-cross-staging stage runs uv from this machine's Python stage and
+stages the other platform's wheels for its image to copy. Building that stage needs no emulation, so it is tried here,
+for real, from PyPI; what the arm64 image does with the copy is `make test-arm64`'s part (scripts/arm64_smoke.sh)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from image_helpers import docker_build
 
 from tests.support.lock import locked_for
-from tests.support.processes import docker
+from tests.support.processes import docker, native_and_other_platform
 
 ENV_PREFIX = "/opt/conda/envs/lab"
 STAGED = "/staging" + ENV_PREFIX
 
-# Run in the staging stage (amd64, this machine's Python 3.14): what was staged for the arm64 image.
+# Run in the staging stage (this machine's Python 3.14): what was staged for the other platform's image.
 PROBE = r"""
 import importlib.util, json, marshal, os, pathlib, re, sys, sysconfig
 prefix, staged = sys.argv[1], sys.argv[2]
@@ -57,44 +57,48 @@ def ca_secret() -> list[str]:
     return ["--secret", f"id=ca_bundle,src={bundle}"] if bundle else []
 
 
+NATIVE, OTHER = native_and_other_platform()
+ELF_MACHINE = {"linux/amd64": 62, "linux/arm64": 183}  # e_machine: x86-64, AArch64
+LOCK_MACHINE = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+
+
 @pytest.fixture(scope="module")
-def arm64_staging() -> dict:
-    """Build this machine's Python stage, then the arm64 packages' staging stage from it, as make build does."""
-    python_image, staging_image = "pytorch-gpu-lab-test:cross-python", "pytorch-gpu-lab-test:cross-staging-arm64"
+def other_staging() -> dict:
+    """Build this machine's Python stage, then the other platform's staging stage from it, as make build does."""
+    python_image, staging_image = "pytorch-gpu-lab-test:cross-python", "pytorch-gpu-lab-test:cross-staging"
     source = os.environ.get("PYTHON_SOURCE", "conda")
-    built = docker_build(python_image, "--target", f"python-{source}", *ca_secret())
+    built = docker_build(python_image, "--platform", NATIVE, "--target", f"python-{source}", *ca_secret())
     assert built.returncode == 0, built.stderr[-3000:]
-    built = docker_build(staging_image, "--target", "packages-cross-staging", "--platform", "linux/arm64",
+    built = docker_build(staging_image, "--target", "packages-cross-staging", "--platform", OTHER,
                          "--build-arg", "PACKAGES=cross", "--build-arg", f"CROSS_PYTHON_IMAGE={python_image}",
                          *ca_secret())
     assert built.returncode == 0, built.stderr[-3000:]
-    # Docker labels the stage linux/arm64 (the build's platform) although it ran, and runs, on this machine's.
+    # Docker labels the stage with the target platform, although it ran, and runs, on this machine's.
     try:
         out = docker("run", "--rm", "--entrypoint", "", staging_image,
                      f"{ENV_PREFIX}/bin/python", "-c", PROBE, ENV_PREFIX, STAGED).stdout
     finally:
-        docker("image", "rm", staging_image, check=False)
+        docker("image", "rm", staging_image, python_image, check=False)
     return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
-def test_every_package_of_the_lock_is_staged_at_its_locked_version(arm64_staging):
-    lock = locked_for("aarch64")
+def test_every_package_of_the_lock_is_staged_at_its_locked_version(other_staging):
+    lock = locked_for(LOCK_MACHINE[OTHER])
     assert len(lock) > 100 and "torch" in lock, "the lock was not read"
-    assert arm64_staging["installed"] == lock
+    assert other_staging["installed"] == lock
 
 
 @pytest.mark.slow
-def test_the_staged_binaries_are_arm64_while_the_installer_ran_natively(arm64_staging):
-    aarch64, x86_64 = 183, 62  # ELF e_machine
-    assert arm64_staging["torch_lib_machine"] == aarch64
-    assert arm64_staging["build_python_machine"] == x86_64
+def test_the_staged_binaries_are_the_other_platforms_while_the_installer_ran_natively(other_staging):
+    assert other_staging["torch_lib_machine"] == ELF_MACHINE[OTHER]
+    assert other_staging["build_python_machine"] == ELF_MACHINE[NATIVE]
 
 
 @pytest.mark.slow
-def test_the_staged_files_name_their_paths_in_the_image_not_the_staging_folder(arm64_staging):
-    assert arm64_staging["jupyter_shebang"] == f"#!{ENV_PREFIX}/bin/python"
-    assert arm64_staging["pyc_filename"].startswith(ENV_PREFIX + "/lib/"), arm64_staging["pyc_filename"]
-    assert arm64_staging["pyc_matches_source"], "torch's bytecode does not match its source: Python would recompile it"
-    assert not arm64_staging["uv_lock_left"]
-    assert arm64_staging["not_group_writable"] == [], "the student (group users) could not pip install over these"
+def test_the_staged_files_name_their_paths_in_the_image_not_the_staging_folder(other_staging):
+    assert other_staging["jupyter_shebang"] == f"#!{ENV_PREFIX}/bin/python"
+    assert other_staging["pyc_filename"].startswith(ENV_PREFIX + "/lib/"), other_staging["pyc_filename"]
+    assert other_staging["pyc_matches_source"], "torch's bytecode does not match its source: Python would recompile it"
+    assert not other_staging["uv_lock_left"]
+    assert other_staging["not_group_writable"] == [], "the student (group users) could not pip install over these"

@@ -6,14 +6,13 @@ per-platform pieces (micromamba's checksum, the lock's markers, download URLs) c
 
 from __future__ import annotations
 
-import platform
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.support.lock import locked_for
-from tests.support.processes import make
+from tests.support.processes import make, native_and_other_platform
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "docker" / "Dockerfile"
@@ -105,13 +104,12 @@ def build_commands(*variables: str) -> list[str]:
 def test_a_build_for_another_platform_installs_the_pip_packages_natively():
     """On this machine's platform: one build, packages installed in it. On the other one: this machine's Python stage
     first (its base: CROSS_BASE_IMAGE), then the target image whose packages stage uses it (PACKAGES=cross)."""
-    machine = platform.machine()
-    native, other = {"x86_64": ("linux/amd64", "linux/arm64"), "aarch64": ("linux/arm64", "linux/amd64")}[machine]
+    native, other = native_and_other_platform()
     for variables in ([], [f"PLATFORM={native}"]):
         commands = build_commands(*variables)
         assert len(commands) == 1 and "PACKAGES=cross" not in commands[0], commands
     python_stage, target = build_commands(f"PLATFORM={other}", "BASE_IMAGE=base:other", "CROSS_BASE_IMAGE=base:here")
-    assert "--target python-" in python_stage and "--platform" not in python_stage
+    assert "--target python-" in python_stage and f"--platform {native}" in python_stage
     assert "--build-arg BASE_IMAGE=base:here" in python_stage and "--tag lab:t-cross-python" in python_stage
     assert f"--platform {other}" in target and "--build-arg BASE_IMAGE=base:other" in target
     assert "--build-arg PACKAGES=cross --build-arg CROSS_PYTHON_IMAGE=lab:t-cross-python" in target

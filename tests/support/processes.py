@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import subprocess
 from pathlib import Path
@@ -43,3 +44,14 @@ def make(*args: str, repo: Path = REPO, env: dict | None = None, timeout: float 
     """`make ARGS` in `repo` as a user types it (make_env() unless `env` is given); never raises on failure."""
     return subprocess.run(["make", "--no-print-directory", "-C", str(repo), *args], capture_output=True, text=True,
                           env=make_env() if env is None else env, timeout=timeout)
+
+
+def native_and_other_platform() -> tuple[str, str]:
+    """This machine's Docker platform (make's rule: the engine's architecture, else uname's) and the other one."""
+    try:
+        arch = subprocess.run(["docker", "version", "--format", "{{.Server.Arch}}"], capture_output=True, text=True)
+        machine = arch.stdout.strip() if arch.returncode == 0 else platform.machine()
+    except FileNotFoundError:  # no docker client at all
+        machine = platform.machine()
+    native = "linux/arm64" if machine in {"aarch64", "arm64"} else "linux/amd64"
+    return native, ("linux/amd64" if native == "linux/arm64" else "linux/arm64")
